@@ -1,0 +1,52 @@
+# convbook: every target bootstraps .venv first (idempotent: a second call installs nothing).
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+PYTHON ?= python3
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
+# Keep caches and runtime files inside the project, never in the home directory.
+export MPLCONFIGDIR := $(CURDIR)/.cache/matplotlib
+export JUPYTER_RUNTIME_DIR := $(CURDIR)/.cache/jupyter-runtime
+export IPYTHONDIR := $(CURDIR)/.cache/ipython
+export PYTHONHASHSEED := 0
+# pip's local mirrors print one harmless "is ignored" warning per package: hide only those lines.
+PIP_FILTER := grep -v "is ignored: it is neither a file nor a directory" || true
+
+.PHONY: help venv lab test test-site book bench data clean
+help:
+	@echo "make lab    - set up .venv and start JupyterLab on book/"
+	@echo "make test   - set up .venv, fetch data, run pytest + nbval + notebook checks"
+	@echo "make book   - build the Jupyter Book website into _build/html"
+	@echo "make bench  - run the benchmarks (side-by-side ratios)"
+	@echo "make data   - fetch/convert Fashion-MNIST into the cache"
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q -e '.[lab,test,book]' 2>&1 | $(PIP_FILTER)
+	$(BIN)/python -c "import convbook, torch; assert torch.__version__.startswith('2.13.0')"
+	touch $@
+
+venv: $(STAMP)
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --notebook-dir=book $(ALLOW_ROOT) $(LAB_ARGS)
+
+data: $(STAMP)
+	$(BIN)/python -m convbook.data
+
+test: $(STAMP) data
+	cd $(CURDIR) && $(BIN)/python -m pytest tests book -n 2 --dist loadfile \
+	    --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg $(PYTEST_ARGS)
+
+book: $(STAMP)
+	$(BIN)/python tools/fetch_assets.py
+	$(BIN)/jupyter-book build . -W -n --keep-going
+
+bench: $(STAMP)
+	@for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f; done
+
+clean:
+	rm -rf _build .cache .hypothesis

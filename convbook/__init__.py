@@ -1,0 +1,24 @@
+"""convbook: the helper package of the convbook notebooks (CNN chapter of Dive into Deep Learning).
+
+Modules: ops (the arithmetic), layers (Conv2D, LeNet), receptive (receptive fields),
+plot (figures), htmlgrid (HTML matrices), animate (jshtml motion), widgets (explorers),
+exercises (self-checks), data (Fashion-MNIST), train (training loop).
+"""
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("convbook")
+except PackageNotFoundError:   # running from a source tree that is not installed
+    __version__ = "0+unknown"
+
+
+def seed(value=0):
+    """Seed torch, numpy and random so a notebook gives the same numbers every run."""
+    import random
+
+    import numpy as np
+    import torch
+
+    random.seed(value)
+    np.random.seed(value)
+    torch.manual_seed(value)

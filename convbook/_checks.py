@@ -1,0 +1,66 @@
+"""Argument checks shared by the ops: each raises before any work, naming the argument and the rule."""
+from numbers import Integral
+
+import torch
+
+
+def as_tensor(value, name):
+    """Return ``value`` as a real-valued torch tensor (numpy arrays and nested lists accepted)."""
+    if isinstance(value, torch.Tensor):
+        tensor = value
+    else:
+        try:
+            tensor = torch.as_tensor(value)
+        except (TypeError, ValueError, RuntimeError) as error:
+            raise TypeError(f"{name} must be a numeric tensor or array, got {type(value).__name__}"
+                            f" that cannot be converted ({error})") from None
+    if tensor.dtype == torch.bool or tensor.is_complex() or not (
+            tensor.is_floating_point() or tensor.dtype in _INT_DTYPES):
+        raise TypeError(f"{name} must hold real numbers (int or float), got dtype {tensor.dtype}")
+    return tensor
+
+
+_INT_DTYPES = {torch.uint8, torch.int8, torch.int16, torch.int32, torch.int64}
+
+
+def check_ndim(tensor, name, ndim, layout):
+    """Require ``tensor.dim() == ndim``; ``layout`` describes the axes, e.g. 'height x width'."""
+    if tensor.dim() != ndim:
+        raise ValueError(f"{name} must be a {ndim}-D tensor ({layout}), "
+                         f"got {tensor.dim()}-D with shape {tuple(tensor.shape)}")
+    if any(size == 0 for size in tensor.shape):
+        raise ValueError(f"{name} must not be empty, got shape {tuple(tensor.shape)}")
+
+
+def pair(value, name, minimum):
+    """An int or an (h, w) pair of ints, each >= ``minimum``, as a tuple."""
+    values = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
+    if len(values) != 2:
+        raise ValueError(f"{name} must be an int or an (h, w) pair, got {value!r}")
+    for v in values:
+        if isinstance(v, bool) or not isinstance(v, Integral):
+            raise TypeError(f"{name} must be an int or an (h, w) pair of ints, got {value!r}")
+        if v < minimum:
+            rule = "positive (>= 1)" if minimum == 1 else f">= {minimum}"
+            raise ValueError(f"{name} must be {rule}, got {value!r}")
+    return tuple(int(v) for v in values)
+
+
+def check_fits(input_hw, kernel_hw, padding, dilation=(1, 1), kernel_name="K", input_name="X"):
+    """The (dilated) kernel must fit inside the padded input on both axes."""
+    for axis, n, k, p, d in zip(("height", "width"), input_hw, kernel_hw, padding, dilation):
+        span = d * (k - 1) + 1
+        if span > n + 2 * p:
+            raise ValueError(
+                f"{kernel_name} is larger than the padded input {input_name} along the {axis}: "
+                f"kernel {span} > input {n} + 2*padding {p} = {n + 2 * p}; "
+                f"the kernel must fit inside the padded input")
+
+
+def positive_int(value, name):
+    """A plain int >= 1."""
+    if isinstance(value, bool) or not isinstance(value, Integral):
+        raise TypeError(f"{name} must be an int, got {value!r}")
+    if value < 1:
+        raise ValueError(f"{name} must be positive (>= 1), got {value!r}")
+    return int(value)

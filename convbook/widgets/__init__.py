@@ -1,0 +1,2 @@
+"""ipywidgets explorers for the sections. Each widget is a class with a ``.view`` to display,
+setter methods that tests (and readers) can call, and a static fallback for the website."""

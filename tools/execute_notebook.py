@@ -1,0 +1,42 @@
+"""Sync a book/NN_name.md with its .ipynb pair and execute it in a fresh kernel.
+
+Usage: python tools/execute_notebook.py book/01_cross_correlation.md [more.md ...]
+
+The .md (MyST) is the file you edit; the .ipynb keeps the executed outputs that
+nbval compares. After this script both are in sync and the outputs are fresh.
+"""
+import sys
+import time
+from pathlib import Path
+
+import jupytext
+import nbformat
+from jupytext.compare import compare_notebooks
+from nbclient import NotebookClient
+
+FORMATS = "ipynb,md:myst"
+
+
+def execute(md_path: Path) -> float:
+    md_path = md_path.with_suffix(".md")
+    ipynb_path = md_path.with_suffix(".ipynb")
+    notebook = jupytext.read(md_path)
+    notebook.metadata.setdefault("jupytext", {})["formats"] = FORMATS
+    notebook.metadata["kernelspec"] = {
+        "name": "python3", "display_name": "Python 3", "language": "python"}
+    start = time.perf_counter()
+    NotebookClient(notebook, timeout=600, kernel_name="python3",
+                   resources={"metadata": {"path": str(md_path.parent)}}).execute()
+    elapsed = time.perf_counter() - start
+    nbformat.write(notebook, ipynb_path)
+    jupytext.write(notebook, md_path, fmt="md:myst")   # normalise the .md (metadata header)
+    compare_notebooks(jupytext.read(md_path), jupytext.read(ipynb_path), fmt="md:myst")
+    return elapsed
+
+
+if __name__ == "__main__":
+    if len(sys.argv) < 2:
+        sys.exit(__doc__)
+    for arg in sys.argv[1:]:
+        seconds = execute(Path(arg))
+        print(f"{arg}: executed in {seconds:.1f} s")
