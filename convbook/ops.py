@@ -52,6 +52,7 @@ def _correlate(X, K, padding, stride, dilation=(1, 1)):
     whole-image multiply-add, never a loop over pixels); otherwise im2col, where every
     window becomes a column and one matrix product does all the work.
     """
+    check_fits(X.shape[1:], K.shape[2:], padding, dilation)
     X, K = _float_pair(X, K)
     out_h, out_w = output_shape(X.shape[1:], K.shape[2:], padding, stride, dilation)
     (p_h, p_w), (s_h, s_w), (d_h, d_w) = padding, stride, dilation
@@ -201,7 +202,7 @@ def pool2d(X, pool_size, mode="max", padding=0, stride=None):
         if 2 * p > k:
             raise ValueError(f"padding must be at most half of pool_size, got padding {padding!r} "
                              f"for pool_size {pool_size!r}")
-    output_shape(X.shape[-2:], size, pad, step)   # validates that the window fits
+    check_fits(X.shape[-2:], size, pad, kernel_name="pool_size")
     if not X.is_floating_point():
         X = X.to(torch.get_default_dtype())
     fill = float("-inf") if mode == "max" else 0.0

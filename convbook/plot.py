@@ -30,12 +30,12 @@ def draw_matrix(ax, M, title=None, highlight=(), highlight_color=HIGHLIGHT, numb
     M = _to_numpy(M)
     if M.ndim != 2:
         raise ValueError(f"M must be 2-D, got shape {M.shape}")
-    ax.imshow(M, cmap=cmap, vmin=vmin, vmax=vmax, alpha=0.55)
+    ax.imshow(M, cmap=cmap, vmin=vmin, vmax=vmax, alpha=0.35)
     for (i, j), value in np.ndenumerate(M) if numbers else ():
         ax.text(j, i, _fmt(value), ha="center", va="center", fontsize=11)
     for i, j in highlight:
         ax.add_patch(plt.Rectangle((j - 0.5, i - 0.5), 1, 1, facecolor=highlight_color,
-                                   alpha=0.45, edgecolor="black", linewidth=1.5))
+                                   alpha=0.7, edgecolor="black", linewidth=2))
     ax.set_xticks(np.arange(-0.5, M.shape[1]), minor=True)
     ax.set_yticks(np.arange(-0.5, M.shape[0]), minor=True)
     ax.grid(which="minor", color="white", linewidth=2)
@@ -45,18 +45,28 @@ def draw_matrix(ax, M, title=None, highlight=(), highlight_color=HIGHLIGHT, numb
     return ax
 
 
-def show_matrices(matrices, titles=None, cell_size=0.55, **kwargs):
-    """Draw several matrices side by side (e.g. input, kernel, output); returns the figure."""
+def show_matrices(matrices, titles=None, highlights=None, cell_size=0.5, gap=1.0, **kwargs):
+    """Draw several matrices side by side (e.g. input, kernel, output); returns the figure.
+
+    Every cell has the same size in every panel, so a 2x2 kernel looks smaller than the
+    3x3 input it slides over. ``highlights`` gives, per matrix, the cells to highlight; the
+    last matrix (the output) is highlighted in the accent colour.
+    """
     matrices = [_to_numpy(M) for M in matrices]
     titles = titles or [None] * len(matrices)
-    widths = [M.shape[1] for M in matrices]
-    height = max(M.shape[0] for M in matrices)
-    fig, axes = plt.subplots(1, len(matrices), figsize=(cell_size * (sum(widths) + 2 * len(widths)),
-                                                        cell_size * height + 0.9),
-                             gridspec_kw={"width_ratios": widths}, squeeze=False)
-    for ax, M, title in zip(axes[0], matrices, titles):
-        draw_matrix(ax, M, title, **kwargs)
-    fig.tight_layout()
+    highlights = highlights or [()] * len(matrices)
+    rows = max(M.shape[0] for M in matrices)
+    width = cell_size * sum(M.shape[1] for M in matrices) + gap * (len(matrices) + 1) * cell_size
+    height = cell_size * (rows + 1.4)
+    fig = plt.figure(figsize=(width, height))
+    left = gap * cell_size
+    for k, (M, title, cells) in enumerate(zip(matrices, titles, highlights)):
+        w, h = cell_size * M.shape[1], cell_size * M.shape[0]
+        bottom = height - cell_size * 0.9 - h - (rows - M.shape[0]) * cell_size / 2
+        ax = fig.add_axes([left / width, bottom / height, w / width, h / height])
+        color = ACCENT if k == len(matrices) - 1 and k > 0 else HIGHLIGHT
+        draw_matrix(ax, M, title, highlight=cells, highlight_color=color, **kwargs)
+        left += w + gap * cell_size
     return fig
 
 
