@@ -1,0 +1,128 @@
+"""Fetch the JavaScript the website needs (MathJax 3, require.js, the widget html-manager) from npm.
+
+Usage: python tools/fetch_assets.py [--force]
+
+The pages of the book must work offline, so nothing may load from a CDN. This script runs
+``npm pack <pkg>@<version>`` for each pinned package into a temporary folder, checks the
+tarball against the pinned sha512 integrity, and extracts only the files the pages use into
+``assets/vendor/<name>/`` (``assets/`` is git-ignored; _config.yml serves it as static files).
+A second run with everything in place and matching does nothing.
+"""
+import base64
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+from fnmatch import fnmatch
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENDOR = ROOT / "assets" / "vendor"
+MANIFEST = VENDOR / "MANIFEST.json"
+
+# name -> (npm spec, sha512 integrity of the tarball, glob patterns of the files to keep
+# (inside the tarball's "package/" folder), entry file that must exist afterwards).
+PACKAGES = {
+    "mathjax": (
+        "mathjax@3.2.2",
+        "sha512-Bt+SSVU8eBG27zChVewOicYs7Xsdt40qm4+UpHyX7k0/O9NliPc+x77k1/FEsPsjKPZGJvtRZM1vO+geW0OhGw==",
+        # the combined component the pages load, plus what it loads lazily: the TeX extensions
+        # (autoload), the CHTML output and fonts, the menu, the accessibility components and
+        # the English speech rules (the other 12 languages would add 4 MB).
+        ["es5/tex-mml-chtml.js", "es5/input/*", "es5/output/chtml.js", "es5/output/chtml/*",
+         "es5/a11y/*", "es5/ui/*", "es5/sre/mathmaps/base.json", "es5/sre/mathmaps/en.json",
+         "LICENSE"],
+        "tex-mml-chtml.js",
+    ),
+    "requirejs": (
+        "requirejs@2.3.8",
+        "sha512-7/cTSLOdYkNBNJcDMWf+luFvMriVm7eYxp4BcFCsAX0wF421Vyce5SXP17c+Jd5otXKGNehIonFlyQXSowL6Mw==",
+        ["require.js", "README.md"],
+        "require.js",
+    ),
+    "html-manager": (
+        # @jupyter-widgets/html-manager 1.x renders ipywidgets 8 state (the book uses 8.1).
+        # embed-amd.js bundles the base, controls and output widgets; the rest are its icon fonts.
+        "@jupyter-widgets/html-manager@1.0.15",
+        "sha512-5thBIV6ymNgmPVOHvzx+gGy8ZSKmSazhtGw4/c4xJDVzRhG9PTeQsRjF3FUTopvFi//SABeNz1yp47bCrJ3CQA==",
+        ["dist/embed-amd.js", "dist/*.woff2", "dist/*.woff", "dist/*.ttf", "dist/*.eot",
+         "dist/*.svg", "LICENSE"],
+        "embed-amd.js",
+    ),
+}
+
+
+def _destination(path):
+    """Where a kept file goes inside the package's vendor folder: without es5/ or dist/."""
+    for prefix in ("es5/", "dist/"):
+        if path.startswith(prefix):
+            return path[len(prefix):]
+    return path
+
+
+def _integrity(tarball):
+    return "sha512-" + base64.b64encode(hashlib.sha512(tarball.read_bytes()).digest()).decode()
+
+
+def _installed_matches():
+    """True when the manifest lists exactly the pinned packages and every entry file exists."""
+    if not MANIFEST.exists():
+        return False
+    manifest = json.loads(MANIFEST.read_text())
+    expected = {name: {"spec": spec, "integrity": integrity}
+                for name, (spec, integrity, _, _) in PACKAGES.items()}
+    return manifest == expected and all(
+        (VENDOR / name / entry).is_file() for name, (_, _, _, entry) in PACKAGES.items())
+
+
+def _npm_pack(spec, workdir):
+    if shutil.which("npm") is None:
+        sys.exit("fetch_assets: npm is not installed; install Node.js (apt-get install -y npm)")
+    result = subprocess.run(["npm", "pack", spec, "--silent"], cwd=workdir, text=True,
+                            capture_output=True, timeout=300)
+    if result.returncode != 0:
+        sys.exit(f"fetch_assets: `npm pack {spec}` failed:\n{result.stderr.strip()}")
+    return workdir / result.stdout.strip().splitlines()[-1]
+
+
+def _extract(tarball, dest, keep):
+    """Copy the members of tarball matching a keep pattern under dest; return their count."""
+    count = 0
+    with tarfile.open(tarball) as archive:
+        for member in archive.getmembers():
+            path = member.name.removeprefix("package/")
+            if not member.isfile() or not any(fnmatch(path, p) for p in keep):
+                continue
+            target = dest / _destination(path)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(archive.extractfile(member).read())
+            count += 1
+    return count
+
+
+def fetch(force=False):
+    """Fetch every pinned package into assets/vendor/ unless it is there already."""
+    if not force and _installed_matches():
+        print(f"fetch_assets: {VENDOR.relative_to(ROOT)} is up to date")
+        return
+    shutil.rmtree(VENDOR, ignore_errors=True)
+    VENDOR.mkdir(parents=True)
+    manifest = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, (spec, integrity, keep, _) in PACKAGES.items():
+            tarball = _npm_pack(spec, Path(tmp))
+            actual = _integrity(tarball)
+            if actual != integrity:
+                sys.exit(f"fetch_assets: {spec}: tarball integrity {actual} does not match "
+                         f"the pinned {integrity}")
+            count = _extract(tarball, VENDOR / name, keep)
+            print(f"fetch_assets: {spec} -> {(VENDOR / name).relative_to(ROOT)} ({count} files)")
+            manifest[name] = {"spec": spec, "integrity": integrity}
+    MANIFEST.write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+
+
+if __name__ == "__main__":
+    fetch(force="--force" in sys.argv[1:])
