@@ -13,13 +13,14 @@ export JUPYTER_RUNTIME_DIR := $(CURDIR)/.cache/jupyter-runtime
 export IPYTHONDIR := $(CURDIR)/.cache/ipython
 export PYTHONHASHSEED := 0
 # pip's local mirrors print one harmless "is ignored" warning per package: hide only those lines.
-PIP_FILTER := grep -v "is ignored: it is neither a file nor a directory" || true
+PIP_FILTER := { grep -v "is ignored: it is neither a file nor a directory" || true; }
 
 .PHONY: help venv lab test test-site book bench data clean
 help:
 	@echo "make lab    - set up .venv and start JupyterLab on book/"
 	@echo "make test   - set up .venv, fetch data, run pytest + nbval + notebook checks"
 	@echo "make book   - build the Jupyter Book website into _build/html"
+	@echo "make test-site - open every page of the built website in headless Chromium, offline"
 	@echo "make bench  - run the benchmarks (side-by-side ratios)"
 	@echo "make data   - fetch/convert Fashion-MNIST into the cache"
 
@@ -38,12 +39,18 @@ data: $(STAMP)
 	$(BIN)/python -m convbook.data
 
 test: $(STAMP) data
-	cd $(CURDIR) && $(BIN)/python -m pytest tests book -n 2 --dist loadfile \
+	$(BIN)/python -m pytest tests book convbook --doctest-modules -n 2 --dist loadfile \
 	    --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg $(PYTEST_ARGS)
 
 book: $(STAMP)
 	$(BIN)/python tools/fetch_assets.py
 	$(BIN)/jupyter-book build . -W -n --keep-going
+
+# The built site in headless Chromium (Debian package, driven by Playwright), network cut off.
+test-site: book
+	command -v chromium >/dev/null || { test "$$(id -u)" = 0 && \
+	    { apt-get install -y chromium || { apt-get update && apt-get install -y chromium; }; }; }
+	$(BIN)/python -m pytest tests_site -p no:cacheprovider -q $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	@for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f; done
