@@ -30,6 +30,8 @@ STYLE = """<style>
 .cb-grid td.cb-field{background:#ffd166}
 .cb-note{font-family:sans-serif;font-size:13px;margin:4px 0}
 .cb-error{font-family:sans-serif;color:#b00020;font-weight:bold;margin:4px 0}
+.cb-grid caption{white-space:nowrap}
+.cb-grid td.cb-visit{box-shadow:inset 4px 4px 0 -1px #264653}
 </style>"""
 
 
@@ -42,7 +44,8 @@ def grid_html(M, title=None, styles=None, shade=None):
     """One matrix as an HTML table.
 
     ``styles`` maps (row, col) to a role: "window", "out", "win", "pad", "dim", "dropped",
-    "field". ``shade`` (optional, same shape as M, values in [0, 1]) tints cells blue.
+    "field", "visit" (several separated by spaces, e.g. "pad visit"). ``shade`` (optional,
+    same shape as M, values in [0, 1]) tints cells blue.
     """
     M = M.detach().cpu().numpy() if isinstance(M, torch.Tensor) else np.asarray(M)
     if M.ndim != 2:
@@ -53,7 +56,8 @@ def grid_html(M, title=None, styles=None, shade=None):
         cells = []
         for j in range(M.shape[1]):
             role = styles.get((i, j))
-            attrs = f' class="cb-{role}"' if role else ""
+            # several roles may be given separated by spaces, e.g. "pad visit"
+            attrs = ' class="%s"' % " ".join(f"cb-{r}" for r in role.split()) if role else ""
             if shade is not None and not role:
                 attrs = f' style="background:rgba(33,113,181,{0.08 + 0.6 * float(shade[i][j]):.2f})"'
             cells.append(f"<td{attrs}>{_fmt(M[i, j])}</td>")
