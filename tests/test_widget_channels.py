@@ -1,0 +1,173 @@
+"""The channel explorer driven from code: the chapter's 2-channel example, stacked output
+channels, partial sums plus bias, refused requests, and the controls wired to the state."""
+import pytest
+import torch
+import torch.nn.functional as F
+from hypothesis import given, settings, strategies as st
+
+from convbook.ops import corr2d_multi_in, corr2d_multi_in_out
+from convbook.widgets.channels import MAX_OUT, ChannelExplorer, channel_partials, draw_channel_step
+
+X = torch.tensor([[[0., 1, 2], [3, 4, 5], [6, 7, 8]], [[1., 2, 3], [4, 5, 6], [7, 8, 9]]])
+K = torch.tensor([[[0., 1], [2, 3]], [[1., 2], [3, 4]]])
+
+
+def test_chapter_two_channel_example():
+    w = ChannelExplorer(X, K)
+    assert w.output.tolist() == [[[56, 72], [104, 120]]]
+    assert w.partials.tolist() == [[[19, 25], [37, 43]], [[37, 47], [67, 77]]]
+    assert w.arithmetic.splitlines() == [
+        "partial 0[0, 0] = 0\u00d70 + 1\u00d71 + 3\u00d72 + 4\u00d73 = 19",
+        "partial 1[0, 0] = 1\u00d71 + 2\u00d72 + 4\u00d73 + 5\u00d74 = 37",
+        "Y[0][0, 0] = 19 + 37 + bias 0 = 56"]
+
+
+def test_adding_output_channels_stacks_k_k1_k2():
+    w = ChannelExplorer(X, K)
+    w.add_output_channel()
+    w.add_output_channel()
+    stacked = torch.stack([K, K + 1, K + 2])
+    assert torch.equal(w.kernels, stacked)
+    assert torch.equal(w.output, corr2d_multi_in_out(X, stacked))
+    assert w.num_output_channels == 3 and w.output_channel == 2
+    assert w.output[2].tolist() == [[96, 128], [192, 224]]
+
+
+@settings(max_examples=30, deadline=None)
+@given(c_i=st.integers(1, 3), c_o=st.integers(1, 3), n=st.integers(2, 5), k=st.integers(1, 2),
+       data=st.data())
+def test_output_is_sum_of_partials_plus_bias_and_matches_torch(c_i, c_o, n, k, data):
+    ints = lambda size: st.lists(st.integers(-5, 5), min_size=size, max_size=size)  # noqa: E731
+    Xr = torch.tensor(data.draw(ints(c_i * n * n)), dtype=torch.float32).reshape(c_i, n, n)
+    Kr = torch.tensor(data.draw(ints(c_o * c_i * k * k)), dtype=torch.float32).reshape(c_o, c_i, k, k)
+    b = torch.tensor(data.draw(ints(c_o)), dtype=torch.float32)
+    w = ChannelExplorer(Xr, Kr, b)
+    assert torch.allclose(w.output, F.conv2d(Xr[None], Kr, b)[0])
+    for o in range(c_o):
+        w.set_output_channel(o)
+        assert torch.allclose(w.partials.sum(0) + b[o], w.output[o])
+        assert torch.allclose(w.partials.sum(0), corr2d_multi_in(Xr, Kr[o]))
+        w.set_step(w.output[0].numel() - 1)
+        assert w.value == float(w.output[(o, *w.position)])
+
+
+def test_window_follows_the_position():
+    w = ChannelExplorer(X, K)
+    w.set_position(1, 0)
+    assert w.window == [(1, 0), (1, 1), (2, 0), (2, 1)]
+    assert w.value == 104
+
+
+def test_bias_of_the_selected_channel():
+    w = ChannelExplorer(X, K)
+    w.add_output_channel()
+    w.set_bias(10)
+    assert w.bias.tolist() == [0, 10]
+    assert w.output[1, 0, 0] == 76 + 10
+    assert w.arithmetic.splitlines()[-1] == "Y[1][0, 0] = 27 + 49 + bias 10 = 86"
+
+
+def test_remove_keeps_the_others_and_refuses_the_last():
+    w = ChannelExplorer(X, K)
+    w.add_output_channel()
+    w.add_output_channel()
+    w.remove_output_channel(1)
+    assert torch.equal(w.kernels, torch.stack([K, K + 2]))
+    w.remove_output_channel()
+    w.remove_output_channel()
+    assert w.num_output_channels == 1 and "at least one output channel" in w.message
+    assert 'class="cb-error"' in w._w_html.value
+
+
+def test_too_many_output_channels_are_refused():
+    w = ChannelExplorer(X, K)
+    for _ in range(MAX_OUT + 2):
+        w.add_output_channel()
+    assert w.num_output_channels == MAX_OUT and "at most" in w.message
+
+
+def test_missing_output_channel_is_refused():
+    w = ChannelExplorer(X, K)
+    w.set_output_channel(3)
+    assert w.output_channel == 0 and "does not exist" in w.message
+    w.remove_output_channel(7)
+    assert w.num_output_channels == 1 and "does not exist" in w.message
+
+
+def test_kernel_from_text_and_refusals():
+    w = ChannelExplorer(X, K)
+    w.set_kernel("1 0\n0 0\n\n0 0\n0 1")
+    assert w.output[0].tolist() == [[5, 7], [11, 13]]
+    w.set_kernel("1 0\n0 0")
+    assert "must have shape (2, 2, 2)" in w.message and w.output[0].tolist() == [[5, 7], [11, 13]]
+    w.set_kernel("1 a\n0 0\n\n0 0\n0 1")
+    assert "kernel refused" in w.message
+
+
+def test_a_good_request_clears_the_note():
+    w = ChannelExplorer(X, K)
+    w.set_output_channel(9)
+    w.set_step(1)
+    assert w.message == "" and 'class="cb-error"' not in w._w_html.value
+
+
+def test_position_is_clamped():
+    w = ChannelExplorer(X, K)
+    w.set_position(4, 1)
+    assert w.position == (1, 1) and "clamped" in w.message
+
+
+@pytest.mark.parametrize("kwargs, error, name", [
+    ({"X": torch.ones(3, 3)}, ValueError, "X"),
+    ({"X": torch.ones(5, 3, 3), "K": torch.ones(5, 2, 2)}, ValueError, "X"),
+    ({"X": "abc"}, TypeError, "X"),
+    ({"K": torch.ones(2, 2)}, ValueError, "K"),
+    ({"K": torch.ones(1, 3, 2, 2)}, ValueError, "K"),
+    ({"K": torch.ones(1, 2, 4, 4)}, ValueError, "K"),
+    ({"K": torch.ones(9, 2, 2, 2)}, ValueError, "K"),
+    ({"bias": [1.0, 2.0]}, ValueError, "bias"),
+])
+def test_bad_constructor_arguments_raise_naming_the_argument(kwargs, error, name):
+    with pytest.raises(error, match=name):
+        ChannelExplorer(**kwargs)
+
+
+def test_controls_drive_the_state():
+    w = ChannelExplorer(X, K)
+    w._w_add.click()
+    assert w.num_output_channels == 2 and w._w_out.options == ("0", "1")
+    w._w_out.value = "0"
+    assert w.output_channel == 0
+    w._w_step.value = 2
+    assert w.position == (1, 0)
+    w._w_bias.value = 1.5
+    assert w.bias.tolist() == [1.5, 0]
+    w._w_kernel.value = "0 0\n0 0\n\n0 0\n0 0"
+    w.view.children[-1].children[1].click()          # "apply kernel"
+    assert w.output[0].tolist() == [[1.5, 1.5], [1.5, 1.5]]
+    w._w_remove.click()
+    assert w.num_output_channels == 1 and w.output[0, 0, 0] == 76
+
+
+def test_view_shows_every_input_channel_and_the_sum():
+    import ipywidgets
+    w = ChannelExplorer(X, K)
+    w.add_output_channel()
+    assert isinstance(w.view, ipywidgets.VBox)
+    html = w._w_html.value
+    assert "input X[0]" in html and "input X[1]" in html and "kernel K[1][1]" in html
+    assert "partial 1" in html and "output Y[1]" in html and "Y[0]" in html
+    assert "2 output channel(s) x 2 input channel(s) x 2x2 kernel = 16 weights + 2 bias" in html
+
+
+def test_channel_partials_and_static_figure():
+    import matplotlib.pyplot as plt
+    assert torch.equal(channel_partials(X, K).sum(0), corr2d_multi_in(X, K))
+    fig = ChannelExplorer(X, K).figure()
+    titles = [ax.get_title() for ax in fig.axes]
+    plt.close(fig)
+    assert titles[:3] == ["X[0]", "K[0][0]", "partial 0"] and titles[-1].startswith("Y[0] =")
+    fig = plt.figure()
+    axes = draw_channel_step(fig, X, torch.stack([K, K + 1]), [0, 2], 1, (1, 1))
+    assert len(axes) == 7 and axes[-1].get_title().endswith("+ 2")
+    plt.close(fig)
