@@ -1,0 +1,293 @@
+"""Training on data held in memory: shuffled mini-batches by index, accuracy, progress, live plot.
+
+>>> import torch
+>>> from convbook.layers import LeNet
+>>> torch.manual_seed(0) and None
+>>> X, y = torch.randint(0, 256, (64, 28, 28), dtype=torch.uint8), torch.arange(64) % 10
+>>> history = train(LeNet(), (X, y), (X, y), epochs=2, lr=0.1, batch_size=16, progress=False,
+...                 live=False, log=print)                                  # doctest: +ELLIPSIS
+epoch 1/2: loss ..., train acc ..., test acc ... (... examples/s)
+epoch 2/2: loss ...
+>>> len(history.test_acc), 0 <= history.test_acc[-1] <= 1
+(2, True)
+
+The whole data set stays in memory as one float tensor; each epoch draws a permutation from a
+seeded ``torch.Generator`` and gathers batches by index, so there are no DataLoader workers and
+the same seed gives the same run. In Jupyter (JupyterLab, VS Code) ``train`` redraws a
+loss/accuracy figure in place; in a plain ``python`` run it prints one line per epoch instead.
+"""
+import io
+import time
+from dataclasses import dataclass, field
+from numbers import Integral, Real
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+__all__ = ["History", "train", "evaluate_accuracy", "predict", "as_images", "init_xavier",
+           "plot_history", "in_notebook"]
+
+
+@dataclass
+class History:
+    """Per-epoch results of :func:`train` (lists, one entry per epoch) and the data's name."""
+    train_loss: list = field(default_factory=list)
+    train_acc: list = field(default_factory=list)
+    test_acc: list = field(default_factory=list)
+    seconds: list = field(default_factory=list)      # training time of each epoch (no evaluation)
+    examples: int = 0                                 # training examples per epoch
+    source: str = ""
+    # finer-grained points for the curves: (fractional epoch, running loss, running acc)
+    steps: list = field(default_factory=list)
+
+    @property
+    def examples_per_second(self):
+        return self.examples * len(self.seconds) / max(sum(self.seconds), 1e-12)
+
+    def summary(self):
+        """One line: final loss and accuracies, speed."""
+        if not self.seconds:
+            return "no epoch trained yet"
+        test = f", test acc {self.test_acc[-1]:.3f}" if self.test_acc else ""
+        return (f"loss {self.train_loss[-1]:.3f}, train acc {self.train_acc[-1]:.3f}{test}; "
+                f"{self.examples_per_second:,.0f} examples/s over {len(self.seconds)} epochs")
+
+
+def _check_positive_int(value, name):
+    if isinstance(value, bool) or not isinstance(value, Integral):
+        raise TypeError(f"{name} must be a positive int, got {value!r}")
+    if value < 1:
+        raise ValueError(f"{name} must be a positive int (>= 1), got {value!r}")
+    return int(value)
+
+
+def as_images(X, name="X"):
+    """Images as float32 N x C x H x W in [0, 1]: uint8 N x H x W (or N x C x H x W) is scaled by
+    1/255 and given a channel axis; float input is only given the channel axis if missing.
+
+    >>> as_images(torch.full((2, 28, 28), 255, dtype=torch.uint8)).shape
+    torch.Size([2, 1, 28, 28])
+    """
+    if not isinstance(X, torch.Tensor):
+        raise TypeError(f"{name} must be a torch tensor of images, got {type(X).__name__}")
+    if X.dim() == 3:
+        X = X.unsqueeze(1)
+    if X.dim() != 4 or X.shape[0] == 0:
+        raise ValueError(f"{name} must be a non-empty N x H x W or N x C x H x W tensor, "
+                         f"got shape {tuple(X.shape)}")
+    if X.dtype == torch.uint8:
+        return X.float().div_(255)
+    if not X.is_floating_point():
+        raise TypeError(f"{name} must be uint8 (0..255) or floating point, got {X.dtype}")
+    return X.float().contiguous()
+
+
+def _as_pair(data, name):
+    if not (isinstance(data, (tuple, list)) and len(data) == 2):
+        raise TypeError(f"{name} must be an (images, labels) pair of tensors, got "
+                        f"{type(data).__name__}")
+    X, y = as_images(data[0], f"{name}[0] (images)"), data[1]
+    if not isinstance(y, torch.Tensor) or y.dim() != 1 or y.is_floating_point():
+        raise TypeError(f"{name}[1] (labels) must be a 1-D integer tensor")
+    if len(y) != len(X):
+        raise ValueError(f"{name}: {len(X)} images but {len(y)} labels")
+    return X, y.long()
+
+
+def init_xavier(net):
+    """Xavier-uniform weights for every Linear and Conv2d layer, as d2l's ``train_ch6`` does.
+
+    >>> from convbook.layers import LeNet
+    >>> init_xavier(LeNet())[0].weight.shape
+    torch.Size([6, 1, 5, 5])
+    """
+    for m in net.modules():
+        if isinstance(m, (nn.Linear, nn.Conv2d)):
+            nn.init.xavier_uniform_(m.weight)
+    return net
+
+
+@torch.no_grad()
+def predict(net, X, batch_size=1024):
+    """Predicted class of every image in ``X`` (evaluation mode, in batches), an int64 tensor."""
+    X = as_images(X)
+    batch_size = _check_positive_int(batch_size, "batch_size")
+    was_training = net.training
+    net.eval()
+    try:
+        return torch.cat([net(X[i:i + batch_size]).argmax(1) for i in range(0, len(X), batch_size)])
+    finally:
+        net.train(was_training)
+
+
+def evaluate_accuracy(net, X, y, batch_size=1024):
+    """Fraction of ``X`` that ``net`` classifies as ``y``.
+
+    >>> net = nn.Sequential(nn.Flatten(), nn.Linear(4, 2))
+    >>> evaluate_accuracy(net, torch.zeros(3, 2, 2), torch.tensor([0, 0, 0])) in (0.0, 1.0)
+    True
+    """
+    X, y = _as_pair((X, y), "(X, y)")
+    return (predict(net, X, batch_size) == y).float().mean().item()
+
+
+def in_notebook():
+    """True inside a Jupyter kernel (JupyterLab, classic Notebook, VS Code notebooks)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"
+
+
+def plot_history(history, ax=None, label=""):
+    """Draw training loss, train accuracy and test accuracy against epochs on ``ax``.
+
+    >>> import matplotlib.figure
+    >>> h = History(train_loss=[1.0, 0.5], train_acc=[0.6, 0.8], test_acc=[0.6, 0.7])
+    >>> plot_history(h, matplotlib.figure.Figure().add_subplot()).get_xlabel()
+    'epoch'
+    """
+    if ax is None:
+        import matplotlib.pyplot as plt
+        ax = plt.figure(figsize=(5, 3.2)).add_subplot()
+    prefix = f"{label} " if label else ""
+    if history.steps:
+        t, loss, acc = zip(*history.steps)
+    else:
+        t = range(1, len(history.train_loss) + 1)
+        loss, acc = history.train_loss, history.train_acc
+    ax.plot(t, loss, color="C0", label=f"{prefix}train loss")
+    ax.plot(t, acc, color="C1", linestyle="--", label=f"{prefix}train acc")
+    if history.test_acc:
+        ax.plot(range(1, len(history.test_acc) + 1), history.test_acc, color="C2", marker="o",
+                markersize=3, linestyle="-.", label=f"{prefix}test acc")
+    epochs = max(len(history.train_loss), 1)
+    ax.set_xlim(0, epochs)
+    ax.set_ylim(0, max(1.0, max(loss, default=1.0) * 1.05))
+    ax.set_xlabel("epoch")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="center right")
+    if history.source:
+        ax.set_title(history.source, fontsize=8)
+    return ax
+
+
+class _LivePlot:
+    """A figure redrawn in place through an IPython display handle (PNG, no widgets needed)."""
+
+    def __init__(self, epochs, title):
+        from matplotlib.figure import Figure
+        from IPython.display import display
+
+        self.fig = Figure(figsize=(5.5, 3.4), dpi=90)
+        self.epochs, self.title = epochs, title
+        self.handle = display(self._image(History()), display_id=True)
+
+    def _image(self, history):
+        from IPython.display import Image
+
+        self.fig.clear()
+        ax = plot_history(history, self.fig.add_subplot())
+        ax.set_xlim(0, self.epochs)
+        ax.set_title(self.title, fontsize=8)
+        self.fig.tight_layout()
+        buffer = io.BytesIO()
+        self.fig.savefig(buffer, format="png")
+        return Image(data=buffer.getvalue(), format="png")
+
+    def update(self, history):
+        self.handle.update(self._image(history))
+
+
+def _optimizer(optimizer, net, lr):
+    if isinstance(optimizer, torch.optim.Optimizer):
+        return optimizer
+    if isinstance(lr, bool) or not isinstance(lr, Real) or not lr > 0:
+        raise ValueError(f"lr must be a positive number, got {lr!r}")
+    choices = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam}
+    if optimizer not in choices:
+        raise ValueError(f"optimizer must be 'sgd', 'adam' or a torch.optim.Optimizer, "
+                         f"got {optimizer!r}")
+    return choices[optimizer](net.parameters(), lr=lr)
+
+
+def train(net, train_data, test_data=None, epochs=10, lr=0.9, optimizer="sgd", batch_size=256,
+          seed=0, progress=True, live="auto", source="", updates_per_epoch=4, log=None):
+    """Train ``net`` with cross-entropy on in-memory data; returns a :class:`History`.
+
+    ``train_data``/``test_data``: (images, labels) tensor pairs (uint8 images are scaled to
+    [0, 1]). ``optimizer``: 'sgd' or 'adam' with learning rate ``lr``, or an optimizer you built.
+    ``seed`` seeds the batch order (seed torch yourself before building ``net``). ``live``: draw
+    the curves in place (True in a notebook when 'auto'); otherwise one line per epoch is printed.
+    ``source`` names the data on the plot and in the history. ``log`` prints the per-epoch
+    lines (default: ``tqdm.write``, which keeps the progress bar intact).
+    """
+    if not isinstance(net, nn.Module):
+        raise TypeError(f"net must be a torch.nn.Module, got {type(net).__name__}")
+    X, y = _as_pair(train_data, "train_data")
+    test = _as_pair(test_data, "test_data") if test_data is not None else None
+    epochs = _check_positive_int(epochs, "epochs")
+    batch_size = _check_positive_int(batch_size, "batch_size")
+    updates_per_epoch = _check_positive_int(updates_per_epoch, "updates_per_epoch")
+    if isinstance(seed, bool) or not isinstance(seed, Integral):
+        raise TypeError(f"seed must be an int, got {seed!r}")
+    if live not in ("auto", True, False):
+        raise ValueError(f"live must be 'auto', True or False, got {live!r}")
+    opt = _optimizer(optimizer, net, lr)
+
+    from tqdm.auto import tqdm
+
+    generator = torch.Generator().manual_seed(int(seed))
+    n, num_batches = len(X), -(-len(X) // batch_size)
+    marks = {max(1, round(num_batches * k / updates_per_epoch)) for k in
+             range(1, updates_per_epoch + 1)}
+    history = History(examples=n, source=source)
+    plot = _LivePlot(epochs, source) if (live is True or (live == "auto" and in_notebook())) \
+        else None
+    bar = tqdm(total=epochs * num_batches, desc="training", unit="batch", leave=False,
+               disable=not progress)
+    log = tqdm.write if log is None else log
+    try:
+        for epoch in range(epochs):
+            net.train()
+            start = time.perf_counter()
+            order = torch.randperm(n, generator=generator)
+            loss_sum, correct, seen = 0.0, 0, 0
+            for b in range(num_batches):
+                index = order[b * batch_size:(b + 1) * batch_size]
+                Xb, yb = X[index], y[index]
+                out = net(Xb)
+                loss = F.cross_entropy(out, yb)
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                opt.step()
+                with torch.no_grad():
+                    loss_sum += loss.item() * len(yb)
+                    correct += (out.argmax(1) == yb).sum().item()
+                    seen += len(yb)
+                bar.update(1)
+                if b + 1 in marks:
+                    history.steps.append((epoch + (b + 1) / num_batches, loss_sum / seen,
+                                          correct / seen))
+                    if plot is not None and b + 1 < num_batches:
+                        plot.update(history)
+            history.seconds.append(time.perf_counter() - start)
+            history.train_loss.append(loss_sum / seen)
+            history.train_acc.append(correct / seen)
+            if test is not None:
+                history.test_acc.append(evaluate_accuracy(net, *test))
+            bar.set_postfix(loss=f"{history.train_loss[-1]:.3f}",
+                            test_acc=f"{history.test_acc[-1]:.3f}" if test else "-")
+            if plot is not None:
+                plot.update(history)
+            else:
+                test_text = f", test acc {history.test_acc[-1]:.3f}" if test else ""
+                log(f"epoch {epoch + 1:>{len(str(epochs))}}/{epochs}: loss "
+                    f"{history.train_loss[-1]:.3f}, train acc {history.train_acc[-1]:.3f}"
+                    f"{test_text} ({n / history.seconds[-1]:,.0f} examples/s)")
+    finally:
+        bar.close()
+    return history

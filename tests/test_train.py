@@ -1,0 +1,153 @@
+"""convbook.train: determinism, learning, accuracy, argument checks, plain and live reporting."""
+import pytest
+import torch
+from torch import nn
+
+from convbook import train as T
+from convbook.layers import LeNet, ModernLeNet
+
+
+def quadrant_data(n=240, seed=0):
+    """28x28 uint8 images with one bright 14x14 quadrant; the label is the quadrant (4 classes)."""
+    g = torch.Generator().manual_seed(seed)
+    X = torch.randint(0, 60, (n, 28, 28), generator=g, dtype=torch.uint8)
+    y = torch.arange(n) % 4
+    for i, q in enumerate(y.tolist()):
+        r, c = divmod(q, 2)
+        X[i, 14 * r:14 * r + 14, 14 * c:14 * c + 14] += 150
+    return X, y
+
+
+def small_run(seed=0, epochs=2, **kwargs):
+    torch.manual_seed(0)
+    net = ModernLeNet(num_classes=4)
+    X, y = quadrant_data()
+    options = dict(epochs=epochs, lr=0.01, optimizer="adam", batch_size=32, seed=seed,
+                   progress=False, live=False, log=lambda line: None)
+    options.update(kwargs)
+    return net, T.train(net, (X, y), (X[:80], y[:80]), **options)
+
+
+def test_same_seed_same_run():
+    net1, h1 = small_run()
+    net2, h2 = small_run()
+    assert h1.train_loss == h2.train_loss and h1.test_acc == h2.test_acc and h1.steps == h2.steps
+    for p1, p2 in zip(net1.parameters(), net2.parameters()):
+        assert torch.equal(p1, p2)
+
+
+def test_other_seed_other_batch_order():
+    _, h1 = small_run(seed=0)
+    _, h2 = small_run(seed=1)
+    assert h1.train_loss != h2.train_loss
+
+
+def test_it_learns_and_records_a_history():
+    _, h = small_run(epochs=4)
+    assert len(h.train_loss) == len(h.train_acc) == len(h.test_acc) == len(h.seconds) == 4
+    assert h.train_loss[-1] < h.train_loss[0]
+    assert h.test_acc[-1] >= 0.95
+    assert h.examples == 240 and h.examples_per_second > 0
+    assert len(h.steps) == 4 * 4 and h.steps[-1][0] == pytest.approx(4.0)
+    assert "test acc" in h.summary()
+
+
+def test_classic_lenet_with_sgd_and_xavier_runs():
+    torch.manual_seed(0)
+    net = T.init_xavier(LeNet(num_classes=4))
+    X, y = quadrant_data(64)
+    h = T.train(net, (X, y), None, epochs=1, lr=0.9, batch_size=16, progress=False, live=False,
+                log=lambda line: None)
+    assert h.test_acc == [] and len(h.train_loss) == 1
+
+
+def test_plain_run_prints_one_line_per_epoch():
+    lines = []
+    small_run(epochs=3, log=lines.append)
+    assert len(lines) == 3 and lines[0].startswith("epoch 1/3: loss ")
+    assert all("test acc" in line and "examples/s" in line for line in lines)
+    assert not T.in_notebook()
+
+
+def test_live_plot_updates_a_display_handle(monkeypatch):
+    import IPython.display
+
+    shown = []
+
+    class Handle:
+        def update(self, obj):
+            shown.append(obj)
+
+    def fake_display(obj, display_id=None):
+        assert display_id is True
+        shown.append(obj)
+        return Handle()
+
+    monkeypatch.setattr(IPython.display, "display", fake_display)
+    lines = []
+    small_run(epochs=2, live=True, log=lines.append, updates_per_epoch=2)
+    assert lines == []                                   # drawing instead of printing
+    # first draw, then per epoch: one mid-epoch update and one at the end of the epoch
+    assert len(shown) == 1 + 2 * 2
+    assert all(image.data[:8] == b"\x89PNG\r\n\x1a\n" for image in shown)
+
+
+def test_evaluate_accuracy_and_predict():
+    class Fixed(nn.Module):                 # predicts class = first pixel > 0.5
+        def forward(self, x):
+            p = (x[:, 0, 0, 0] > 0.5).float()
+            return torch.stack([1 - p, p], 1)
+
+    X = torch.zeros(10, 4, 4, dtype=torch.uint8)
+    X[:3, 0, 0] = 255
+    y = torch.tensor([1, 1, 0, 0, 0, 0, 0, 0, 0, 1])
+    net = Fixed().train()
+    assert T.evaluate_accuracy(net, X, y, batch_size=3) == pytest.approx(0.8)
+    assert T.predict(net, X).tolist() == [1, 1, 1] + [0] * 7
+    assert net.training                                   # mode restored
+
+
+def test_as_images():
+    X = torch.full((2, 5, 5), 255, dtype=torch.uint8)
+    out = T.as_images(X)
+    assert out.shape == (2, 1, 5, 5) and out.dtype == torch.float32 and out.max() == 1.0
+    F = torch.rand(2, 3, 5, 5)
+    assert torch.equal(T.as_images(F), F)
+    with pytest.raises(TypeError, match="X must be uint8"):
+        T.as_images(torch.zeros(2, 5, 5, dtype=torch.int32))
+    with pytest.raises(ValueError, match="N x H x W"):
+        T.as_images(torch.zeros(5, 5))
+    with pytest.raises(TypeError, match="X must be a torch tensor"):
+        T.as_images([[0]])
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    (dict(epochs=0), ValueError, "epochs must be a positive int"),
+    (dict(epochs=1.5), TypeError, "epochs must be a positive int"),
+    (dict(batch_size="32"), TypeError, "batch_size must be a positive int"),
+    (dict(lr=-1), ValueError, "lr must be a positive number"),
+    (dict(optimizer="rmsprop"), ValueError, "optimizer must be 'sgd', 'adam'"),
+    (dict(live="yes"), ValueError, "live must be"),
+    (dict(seed=1.0), TypeError, "seed must be an int"),
+    (dict(train_data=torch.zeros(3)), TypeError, "train_data must be an \\(images, labels\\)"),
+    (dict(train_data=(torch.zeros(3, 28, 28), torch.zeros(2, dtype=torch.long))), ValueError,
+     "3 images but 2 labels"),
+    (dict(train_data=(torch.zeros(3, 28, 28), torch.zeros(3))), TypeError,
+     "labels\\) must be a 1-D integer tensor"),
+    (dict(net="lenet"), TypeError, "net must be a torch.nn.Module"),
+])
+def test_bad_arguments_are_named(kwargs, error, match):
+    X, y = quadrant_data(8)
+    options = dict(net=ModernLeNet(4), train_data=(X, y), progress=False, live=False)
+    options.update(kwargs)
+    with pytest.raises(error, match=match):
+        T.train(**options)
+
+
+def test_plot_history_draws_three_curves():
+    import matplotlib.figure
+
+    _, h = small_run(epochs=2)
+    ax = T.plot_history(h, matplotlib.figure.Figure().add_subplot(), label="modern")
+    assert [line.get_label() for line in ax.get_lines()] == [
+        "modern train loss", "modern train acc", "modern test acc"]
