@@ -51,3 +51,60 @@ def jshtml(fig, draw_frame, frames, interval=700, default_mode="loop"):
 def show(fig, draw_frame, frames, **kwargs):
     """The jshtml animation as an IPython HTML object for a notebook cell."""
     return HTML(jshtml(fig, draw_frame, frames, **kwargs))
+
+
+# --- 06/07 channels and pooling: partial sums per output channel, a pooling window sliding -----
+
+__all__ += ["channel_animation", "pooling_animation"]
+
+
+def channel_animation(X, K, bias=0.0, max_frames=40, interval=700, dpi=80):
+    """Every output cell of every output channel in turn: each input channel with its window,
+    its kernel slice and partial result, and the sum (+ bias); drawn with the channel
+    explorer's static view (``draw_channel_step``). K is c_o x c_i x k_h x k_w.
+
+    >>> X = [[[0, 1, 2], [3, 4, 5], [6, 7, 8]], [[1, 2, 3], [4, 5, 6], [7, 8, 9]]]
+    >>> channel_animation(X, [[[0, 1], [2, 3]], [[1, 2], [3, 4]]]).data.count("data:image/png")
+    4
+    """
+    from .widgets.channels import ChannelExplorer, draw_channel_step
+
+    explorer = ChannelExplorer(X, K, bias)          # checks X, K and bias, naming them
+    K, bias = explorer.kernels, explorer.bias
+    c_o, out_h, out_w = explorer.output.shape
+    steps = [(o, divmod(k, out_w)) for o in range(c_o) for k in range(out_h * out_w)]
+    steps = steps[:max_frames]
+    fig = plt.figure(figsize=(6, 1.5 * K.shape[1] + 0.3), dpi=dpi)
+
+    def draw(frame):
+        draw_channel_step(fig, X, K, bias, *steps[frame])
+        fig.tight_layout()
+
+    draw(0)
+    return HTML(jshtml(fig, draw, len(steps), interval=interval))
+
+
+def pooling_animation(X, pool_size=2, mode="max", padding=0, stride=None, max_frames=40,
+                      interval=700, dpi=80):
+    """The pooling window visiting every output cell (at most ``max_frames``), the winner of each
+    max outlined in red; drawn with the pooling explorer's static view (``draw_pooling_step``).
+
+    >>> X = [[0, 1, 2], [3, 4, 5], [6, 7, 8]]
+    >>> pooling_animation(X, 2, stride=1).data.count("data:image/png")
+    4
+    """
+    from .widgets.pooling import PoolingExplorer, draw_pooling_step
+
+    explorer = PoolingExplorer(X, pool_size, stride, padding, mode)   # checks, naming them
+    s = explorer.settings
+    out_w = explorer.output.shape[1]
+    frames = min(explorer.output.numel(), max_frames)
+    fig, axes = plt.subplots(1, 2, figsize=(6, 3), dpi=dpi)
+
+    def draw(frame):
+        draw_pooling_step(axes, X, s["pool_size"], s["padding"], s["stride"], s["mode"],
+                          divmod(frame, out_w))
+        fig.tight_layout()
+
+    draw(0)
+    return HTML(jshtml(fig, draw, frames, interval=interval))

@@ -18,7 +18,7 @@ import torch.nn.functional as F
 from .._checks import as_tensor, pair
 from ..htmlgrid import _fmt, grid_html, row_html
 from ..ops import output_shape, pool2d
-from ..plot import draw_matrix
+from ..plot import ACCENT, draw_matrix
 
 __all__ = ["PoolingExplorer", "window_cells", "max_winners", "dropped_lines", "draw_pooling_step"]
 
@@ -82,29 +82,34 @@ def _arithmetic(values, mode):
 
 
 def draw_pooling_step(axes, X, pool_size, padding, stride, mode, position):
-    """Static view of one step on two matplotlib axes: the padded input with the window (and, for
-    max, the winner outlined in red) and the output with the current cell. Shared by
-    ``PoolingExplorer.figure`` and ``convbook.animate.pooling_animation``."""
+    """Static view of one step on two matplotlib axes: the input with its padding (grey), the
+    window (and, for max, the winner outlined in red) and the output with the current cell.
+    Shared by ``PoolingExplorer.figure`` and ``convbook.animate.pooling_animation``."""
     X = as_tensor(X, "X").to(torch.get_default_dtype())
-    (p_h, p_w) = padding
+    (p_h, p_w), (n_h, n_w) = padding, X.shape
     Y = pool2d(X, pool_size, mode=mode, padding=padding, stride=stride)
-    shown = F.pad(X, (p_w, p_w, p_h, p_h), value=float("nan"))   # padding cells drawn blank
-    window = [(r + p_h, c + p_w) for r, c in window_cells(position, pool_size, padding, stride)]
+    window = window_cells(position, pool_size, padding, stride)
     ax_in, ax_out = axes
     for ax in axes:
         ax.clear()
-    draw_matrix(ax_in, shown, "input X" + (" (padded)" if p_h or p_w else ""), highlight=window,
-                vmin=float(X.min()), vmax=float(X.max()))
-    for r, c in window:
-        if torch.isnan(shown[r, c]):
-            ax_in.text(c, r, "-inf" if mode == "max" else "0", ha="center", va="center",
-                       fontsize=10, color="#777")
+    scale = {"vmin": float(X.min()), "vmax": float(X.max())}
+    draw_matrix(ax_in, X, "input X" + (" (padded)" if p_h or p_w else ""), highlight=window,
+                **scale)
+    pad_text = "-inf" if mode == "max" else "0"
+    for r in range(-p_h, n_h + p_h):
+        for c in range(-p_w, n_w + p_w):
+            if not (0 <= r < n_h and 0 <= c < n_w):
+                ax_in.add_patch(plt.Rectangle((c - 0.5, r - 0.5), 1, 1, facecolor="#e6e6e6",
+                                              edgecolor="white", linewidth=2, zorder=0.5))
+                ax_in.text(c, r, pad_text, ha="center", va="center", fontsize=9, color="#888")
+    ax_in.set_xlim(-p_w - 0.5, n_w + p_w - 0.5)
+    ax_in.set_ylim(n_h + p_h - 0.5, -p_h - 0.5)
     if mode == "max":
         r, c = max_winners(X, pool_size, padding, stride)[position].tolist()
-        ax_in.add_patch(plt.Rectangle((c + p_w - 0.5, r + p_h - 0.5), 1, 1, fill=False,
-                                      edgecolor="#d62828", linewidth=3))
+        ax_in.add_patch(plt.Rectangle((c - 0.5, r - 0.5), 1, 1, fill=False, edgecolor="#d62828",
+                                      linewidth=3, zorder=5))
     draw_matrix(ax_out, Y, f"{mode} pooling output", highlight=[position],
-                vmin=float(X.min()), vmax=float(X.max()))
+                highlight_color=ACCENT, **scale)
     return axes
 
 
@@ -373,7 +378,7 @@ class PoolingExplorer:
     # ---- static fallback --------------------------------------------------------------
     def figure(self):
         """The current step as a matplotlib figure (for pages without a kernel)."""
-        fig, axes = plt.subplots(1, 2, figsize=(8, 3), dpi=80)
+        fig, axes = plt.subplots(1, 2, figsize=(6, 3), dpi=80)
         draw_pooling_step(axes, self._X, self._size, self._padding, self._stride, self._mode,
                           self._position)
         fig.tight_layout()
