@@ -91,3 +91,110 @@ def check_conv_layer_parameters(answer, kernel_size):
     return report(answer == expected, f"Conv2D({kernel_size}) has {expected} parameters."
                   if answer == expected else f"{answer} is not the parameter count.",
                   "count the kernel's entries, then do not forget the bias.")
+
+
+# --- 06 channels ---------------------------------------------------------------------
+
+def check_corr2d_multi_in(answer, X, K):
+    """Check a hand-computed multi-input-channel cross-correlation of X (c_i x h x w) with K."""
+    if not answered(answer):
+        return Verdict(False)
+    from .ops import corr2d_multi_in
+
+    expected = corr2d_multi_in(X, K)
+    ok = close(answer, expected)
+    return report(ok, "that is the sum over channels." if ok else f"{answer} is not it.",
+                  f"correlate each input channel with its own kernel slice, then add the "
+                  f"{len(X)} results entry by entry; the output has shape {tuple(expected.shape)}.")
+
+
+def check_conv2d_cost(answer, in_channels, out_channels, kernel_size, output_size):
+    """Check a (parameters, flops) answer for one convolutional layer with bias."""
+    if not answered(answer):
+        return Verdict(False)
+    from .ops import conv2d_cost
+
+    cost = conv2d_cost(in_channels, out_channels, kernel_size, output_size)
+    expected = (cost["parameters"], cost["flops"])
+    try:
+        got = tuple(answer.values()) if isinstance(answer, dict) else tuple(answer)
+    except TypeError:
+        got = (answer,)
+    if got == expected:
+        return report(True, f"{expected[0]:,} parameters and {expected[1]:,} FLOPs.")
+    if len(got) != 2:
+        return report(False, f"{answer!r} is not a (parameters, flops) pair.")
+    hint = ("parameters: c_o * c_i * k_h * k_w weights plus c_o biases." if got[0] != expected[0]
+            else "FLOPs: 2 per multiply-add (c_o * h_out * w_out * c_i * k_h * k_w of them) "
+                 "plus 1 per bias add (c_o * h_out * w_out).")
+    return report(False, f"{got} is not right.", hint)
+
+
+def check_grayscale_1x1(answer):
+    """Check a 1x1 kernel (1 x 3 or 1 x 3 x 1 x 1) that averages 3 channels into one."""
+    if not answered(answer):
+        return Verdict(False)
+    from .ops import corr2d_multi_in_out_1x1
+
+    X = torch.arange(3 * 4 * 5, dtype=torch.float64).reshape(3, 4, 5) % 7
+    try:
+        got = corr2d_multi_in_out_1x1(X, torch.as_tensor(answer, dtype=torch.float64))
+    except (TypeError, ValueError, RuntimeError) as error:
+        return report(False, f"that kernel cannot be applied ({error}).",
+                      "a kernel from 3 input channels to 1 output has shape 1 x 3 (x 1 x 1).")
+    ok = close(got, X.mean(0, keepdim=True))
+    return report(ok, "one output channel, the mean of the three inputs at every pixel." if ok
+                  else "the output is not the mean of the three channels.",
+                  "every weight is one third.")
+
+
+# --- 07 pooling ----------------------------------------------------------------------
+
+def check_pool2d(answer, X, pool_size, mode="max", padding=0, stride=None):
+    """Check a hand-computed max or average pooling of X."""
+    if not answered(answer):
+        return Verdict(False)
+    from .ops import pool2d
+
+    expected = pool2d(X, pool_size, mode=mode, padding=padding, stride=stride)
+    ok = close(answer, expected)
+    return report(ok, f"that is the {mode} pooling." if ok else f"{answer} is not it.",
+                  f"the output has shape {tuple(expected.shape)}; the stride defaults to the "
+                  "window, and each entry is the "
+                  + ("largest value" if mode == "max" else "mean") + " under its window.")
+
+
+def check_max_winner(answer, X, pool_size, position, padding=0, stride=None):
+    """Check the (row, col) of the input cell that wins max pooling output ``position``."""
+    if not answered(answer):
+        return Verdict(False)
+    from ._checks import as_tensor, pair
+    from .widgets.pooling import max_winners
+
+    size = pair(pool_size, "pool_size", 1)
+    step = size if stride is None else pair(stride, "stride", 1)
+    winners = max_winners(as_tensor(X, "X"), size, pair(padding, "padding", 0), step)
+    expected = tuple(winners[tuple(position)].tolist())
+    ok = isinstance(answer, (tuple, list)) and tuple(answer) == expected
+    return report(ok, f"input cell {expected} holds the max of window {tuple(position)}." if ok
+                  else f"{answer!r} does not win output {tuple(position)}.",
+                  "rows and columns count from 0; window (i, j) starts at input "
+                  "(i * stride - padding, j * stride - padding).")
+
+
+def check_avg_pool_kernel(answer, pool_size=2):
+    """Check a kernel K such that corr2d(X, K, stride=pool_size) is average pooling."""
+    if not answered(answer):
+        return Verdict(False)
+    from .ops import pool2d
+
+    X = torch.arange(36, dtype=torch.float64).reshape(6, 6) % 5
+    try:
+        got = corr2d(X, torch.as_tensor(answer, dtype=torch.float64), stride=pool_size)
+    except (TypeError, ValueError, RuntimeError) as error:
+        return report(False, f"that kernel cannot be applied ({error}).",
+                      f"the kernel has the window's shape, {pool_size}x{pool_size}.")
+    ok = close(got, pool2d(X, pool_size, mode="avg"))
+    return report(ok, "a strided convolution with that kernel is average pooling." if ok
+                  else "the strided convolution does not give the window means.",
+                  "every entry is 1 / (number of cells in the window).")
