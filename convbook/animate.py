@@ -53,6 +53,35 @@ def show(fig, draw_frame, frames, **kwargs):
     return HTML(jshtml(fig, draw_frame, frames, **kwargs))
 
 
+# --- the sliding kernel (sections 01-03) ------------------------------------------------------
+__all__ += ["sliding_kernel"]
+
+MAX_FRAMES = 40        # keeps a page light: each frame is an inlined PNG
+
+
+def sliding_kernel(X, K, mode="cross-correlation", steps=None, interval=700, dpi=80):
+    """The kernel sliding over X, one frame per output cell, drawn by the same code as
+    ``SlidingKernel.figure()``. ``steps`` picks the window positions (default: the first
+    40); returns an IPython HTML object to show in a notebook.
+
+    >>> sliding_kernel([[0, 1, 2], [3, 4, 5]], [[1, -1]]).data.count("data:image/png") >= 4
+    True
+    """
+    from .widgets.sliding import Sliding, draw_sliding_step, sliding_figure
+
+    model = Sliding(X, K, mode)               # checks X, K and mode, naming them
+    steps = list(range(min(model.num_steps, MAX_FRAMES)) if steps is None else steps)
+    if not steps or len(steps) > MAX_FRAMES:
+        raise ValueError(f"steps must hold 1 to {MAX_FRAMES} window positions, got {len(steps)}")
+    bad = [s for s in steps if isinstance(s, bool) or not isinstance(s, int)
+           or not 0 <= s < model.num_steps]
+    if bad:
+        raise ValueError(f"steps must be ints in 0..{model.num_steps - 1}, got {bad[0]!r}")
+    fig, axes = sliding_figure(model, steps[0], dpi=dpi)
+    return HTML(jshtml(fig, lambda i: draw_sliding_step(axes, model, steps[i]), len(steps),
+                       interval=interval))
+
+
 # --- 06/07 channels and pooling: partial sums per output channel, a pooling window sliding -----
 
 __all__ += ["channel_animation", "pooling_animation"]

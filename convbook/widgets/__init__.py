@@ -2,3 +2,4 @@
 setter methods that tests (and readers) can call, and a static fallback for the website."""
 from .channels import ChannelExplorer  # noqa: E402,F401
 from .pooling import PoolingExplorer  # noqa: E402,F401
+from .sliding import SlidingKernel  # noqa: E402,F401

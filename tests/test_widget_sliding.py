@@ -1,0 +1,299 @@
+"""The sliding-kernel widget, driven programmatically: set the step and the values, then
+check the highlighted window, the output value, the arithmetic text and the refusals."""
+import re
+
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from convbook.animate import MAX_FRAMES, sliding_kernel
+from convbook.kernels import GALLERY, KERNELS, kernel
+from convbook.ops import conv2d, corr2d
+from convbook.widgets.sliding import (CUSTOM, PRESETS, Sliding, SlidingKernel, parse_matrix,
+                                      sliding_figure)
+
+CHAPTER = "chapter: 3x3 input, 2x2 kernel"
+EDGES = "edges: 6x8 image, K = [1, -1]"
+SOBEL = "Sobel x on a 7x7 square"
+
+
+def highlighted(html, role):
+    """Numbers in the cells of ``html`` that carry the CSS role ``cb-<role>``, grid by grid."""
+    return [re.findall(rf'<td class="cb-{role}">([^<]*)</td>', table)
+            for table in html.split('<table')[1:]]
+
+
+# --- the chapter's example ------------------------------------------------------------------
+
+def test_first_window_is_the_chapters_worked_example():
+    w = SlidingKernel()
+    assert w.preset == CHAPTER
+    assert w.window == ((0, 0), (0, 1), (1, 0), (1, 1))
+    assert w.output_cell == (0, 0)
+    assert w.value == 19
+    assert w.arithmetic == "0×0 + 1×1 + 3×2 + 4×3 = 19"
+
+
+@pytest.mark.parametrize("step, cell, value, text", [
+    (1, (0, 1), 25, "1×0 + 2×1 + 4×2 + 5×3 = 25"),
+    (2, (1, 0), 37, "3×0 + 4×1 + 6×2 + 7×3 = 37"),
+    (3, (1, 1), 43, "4×0 + 5×1 + 7×2 + 8×3 = 43"),
+])
+def test_each_step_moves_the_window_row_by_row(step, cell, value, text):
+    w = SlidingKernel()
+    assert w.set_step(step) is True
+    assert w.step == step and w.output_cell == cell and w.value == value
+    assert w.arithmetic == text
+    i, j = cell
+    assert w.window == ((i, j), (i, j + 1), (i + 1, j), (i + 1, j + 1))
+
+
+def test_html_highlights_window_output_cell_and_shows_the_arithmetic():
+    w = SlidingKernel()
+    w.set_step(1)
+    windows = highlighted(w.html, "window")
+    assert windows[0] == ["1", "2", "4", "5"]            # input X: the window's values
+    assert highlighted(w.html, "out")[-1] == ["25"]       # output Y: the current cell
+    assert highlighted(w.html, "dim")[-1] == ["37", "43"]  # cells not computed yet
+    assert "Y[0, 1]</b> = 1×0 + 2×1 + 4×2 + 5×3 = 25" in w.html
+    assert 'class="cb-error"' not in w.html
+
+
+def test_the_slider_drives_the_widget_like_a_reader_would():
+    w = SlidingKernel()
+    w._slider.value = 2
+    assert w.output_cell == (1, 0) and w.value == 37
+    assert w._play.value == 2          # Play follows, so jslink cannot pull the slider back
+
+
+def test_set_position_puts_the_window_on_a_cell():
+    w = SlidingKernel(preset=EDGES)
+    assert w.set_position(3, 5) is True
+    assert w.output_cell == (3, 5) and w.step == 3 * 7 + 5
+    assert w.window == ((3, 5), (3, 6))
+    assert w.arithmetic == "0×1 + 1×(-1) = -1" and w.value == -1
+
+
+# --- convolution mode -----------------------------------------------------------------------
+
+def test_convolution_mode_slides_the_flipped_kernel():
+    w = SlidingKernel(mode="convolution")
+    assert torch.equal(w.kernel_used, torch.tensor([[3.0, 2], [1, 0]], dtype=torch.float64))
+    assert w.arithmetic == "0×3 + 1×2 + 3×1 + 4×0 = 5" and w.value == 5
+    assert torch.equal(w.output, conv2d(w.X, w.K))
+    assert "K flipped (used)" in w.html
+    w.set_mode("cross-correlation")
+    assert w.value == 19 and torch.equal(w.output, corr2d(w.X, w.K))
+
+
+def test_mode_toggle_keeps_the_step():
+    w = SlidingKernel(preset=SOBEL)
+    w.set_step(7)
+    w._mode.value = "convolution"
+    assert w.mode == "convolution" and w.step == 7
+    assert w.value == float(conv2d(w.X, w.K)[1, 2])
+
+
+# --- editing and presets --------------------------------------------------------------------
+
+def test_presets_load_the_chapters_examples():
+    w = SlidingKernel()
+    assert w.set_preset(EDGES) is True
+    assert w.X.shape == (6, 8) and torch.equal(w.K, kernel("vertical edge").double())
+    assert w.num_steps == 42 and w._slider.max == 41 and w._play.max == 41
+    w._preset.value = SOBEL
+    assert torch.equal(w.K, kernel("Sobel x").double()) and w.output.shape == (5, 5)
+
+
+def test_editing_the_text_boxes_changes_the_values():
+    w = SlidingKernel()
+    w._x_text.value = "1 2 3\n4 5 6"
+    w._k_text.value = "1, -1"
+    assert torch.equal(w.X, torch.tensor([[1.0, 2, 3], [4, 5, 6]], dtype=torch.float64))
+    assert w.output.tolist() == [[-1, -1], [-1, -1]]
+    assert w.preset == CUSTOM and w.message == ""
+
+
+def test_set_input_and_kernel_accept_tensors_lists_and_text():
+    w = SlidingKernel()
+    assert w.set_input(torch.arange(12).reshape(3, 4)) is True
+    assert w.set_kernel("1; -1") is True
+    assert w.K.shape == (2, 1) and w.output.shape == (2, 4)
+    assert w.arithmetic == "0×1 + 4×(-1) = -4"
+
+
+def test_a_step_beyond_the_new_size_is_clamped_when_values_shrink():
+    w = SlidingKernel(preset=EDGES)
+    w.set_step(40)
+    w.set_preset(CHAPTER)
+    assert w.step == 3 and w._slider.value == 3 and w.output_cell == (1, 1)
+
+
+# --- refusals: a visible message, never an exception ----------------------------------------
+
+@pytest.mark.parametrize("text, words", [
+    ("1 2\n3", "same number of values"),
+    ("1 x", "'x' is not a number"),
+    ("", "at least one row"),
+    ("1 inf", "'inf' is not a number"),
+    ("\n".join(["1 " * 13] * 2), "at most 12x12"),
+])
+def test_bad_kernel_text_is_refused_with_a_message(text, words):
+    w = SlidingKernel()
+    before = w.K
+    w._k_text.value = text
+    assert words in w.message
+    assert '<div class="cb-error">' in w.html and words.replace("'", "&#x27;") in w.html
+    assert torch.equal(w.K, before) and w.value == 19      # the old values stay in use
+
+
+def test_a_kernel_larger_than_the_input_is_refused():
+    w = SlidingKernel()
+    assert w.set_kernel(torch.ones(4, 1)) is False
+    assert "K must fit inside X" in w.message and 'class="cb-error"' in w.html
+    assert w.K.shape == (2, 2)
+
+
+@pytest.mark.parametrize("step, clamped", [(-3, 0), (99, 3)])
+def test_out_of_range_steps_are_clamped_with_a_message(step, clamped):
+    w = SlidingKernel()
+    assert w.set_step(step) is False
+    assert w.step == clamped and "outside 0..3" in w.message
+    assert w.set_step(1) is True and w.message == ""
+
+
+def test_other_impossible_settings_are_refused_politely():
+    w = SlidingKernel()
+    assert w.set_step(1.5) is False and "whole number" in w.message
+    assert w.set_position(5, 0) is False and w.output_cell == (1, 0)
+    assert w.set_mode("convolve") is False and "mode must be one of" in w.message
+    assert w.set_preset("nope") is False and "preset must be one of" in w.message
+    assert w.set_input("a b") is False and w.X.shape == (3, 3)
+
+
+# --- constructor arguments ------------------------------------------------------------------
+
+@pytest.mark.parametrize("kwargs, error, name", [
+    ({"preset": "nope"}, ValueError, "preset"),
+    ({"mode": "convolve"}, ValueError, "mode"),
+    ({"X": [[1, 2]]}, ValueError, "X and K"),
+    ({"X": [[1, 2]], "K": [[1, 2, 3]]}, ValueError, "K must fit"),
+    ({"X": "12", "K": [[1]]}, TypeError, "X"),
+    ({"X": [1, 2], "K": [[1]]}, ValueError, "X must be a 2-D"),
+    ({"step": 4}, ValueError, "step"),
+    ({"step": "0"}, TypeError, "step"),
+])
+def test_bad_constructor_arguments_raise_naming_the_argument(kwargs, error, name):
+    with pytest.raises(error, match=name):
+        SlidingKernel(**kwargs)
+
+
+# --- the model agrees with convbook.ops -----------------------------------------------------
+
+small = st.integers(-9, 9)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 5), st.integers(1, 5), st.integers(1, 3), st.integers(1, 3), st.data())
+def test_every_step_sums_its_products_to_the_ops_output(h, w, k_h, k_w, data):
+    k_h, k_w = min(k_h, h), min(k_w, w)
+    X = torch.tensor(data.draw(st.lists(st.lists(small, min_size=w, max_size=w), min_size=h,
+                                        max_size=h)), dtype=torch.float64)
+    K = torch.tensor(data.draw(st.lists(st.lists(small, min_size=k_w, max_size=k_w),
+                                        min_size=k_h, max_size=k_h)), dtype=torch.float64)
+    mode = data.draw(st.sampled_from(["cross-correlation", "convolution"]))
+    model = Sliding(X, K, mode)
+    used = K.flip(0, 1) if mode == "convolution" else K
+    for step in range(model.num_steps):
+        frame = model.at(step)
+        i, j = frame.output_cell
+        assert frame.value == float(corr2d(X, used)[i, j])
+        products = [float(X[r, c] * used[r - i, c - j]) for r, c in frame.window]
+        assert sum(products) == frame.value
+        assert frame.arithmetic.count("×") == k_h * k_w
+        assert frame.arithmetic.endswith(f"= {frame.value:.0f}")
+
+
+@given(st.lists(st.lists(st.integers(-99, 99), min_size=3, max_size=3), min_size=1, max_size=4))
+def test_parse_matrix_reads_back_what_the_widget_writes(rows):
+    text = "\n".join(" ".join(str(v) for v in row) for row in rows)
+    assert parse_matrix(text).tolist() == rows
+
+
+# --- static figure and animation ------------------------------------------------------------
+
+def test_static_figure_marks_the_window_and_titles_the_arithmetic():
+    w = SlidingKernel()
+    w.set_step(2)
+    fig = w.figure()
+    try:
+        ax_in, ax_k, ax_out = fig.axes
+        window = [p for p in ax_in.patches if p.get_gid() == "cb-sliding-step"]
+        assert len(window) == 1 and window[0].get_xy() == (-0.5, 0.5)    # top-left at (1, 0)
+        assert (window[0].get_width(), window[0].get_height()) == (2, 2)
+        assert fig._suptitle.get_text() == "Y[1, 0] = 3×0 + 4×1 + 6×2 + 7×3 = 37"
+        assert ax_k.get_title() == "kernel K"
+    finally:
+        plt.close(fig)
+
+
+def test_later_steps_replace_the_marks_instead_of_adding_more():
+    from convbook.widgets.sliding import draw_sliding_step
+
+    model = Sliding(torch.arange(9.0).reshape(3, 3), torch.ones(2, 2))
+    fig, axes = sliding_figure(model, 0)
+    try:
+        counts = []
+        for step in range(model.num_steps):
+            draw_sliding_step(axes, model, step)
+            counts.append(sum(p.get_gid() == "cb-sliding-step" for ax in axes for p in ax.patches))
+        assert counts == [4, 3, 3, 2]   # window + cell + fades (row rest, rows below)
+    finally:
+        plt.close(fig)
+
+
+def test_animation_has_one_frame_per_step_and_is_deterministic():
+    X, K = [[0, 1, 2], [3, 4, 5], [6, 7, 8]], [[0, 1], [2, 3]]
+    html = sliding_kernel(X, K).data
+    assert html.count("data:image/png;base64") == 4
+    assert "font-awesome" not in html
+    assert sliding_kernel(X, K).data == html
+
+
+def test_animation_refuses_too_many_or_impossible_steps():
+    with pytest.raises(ValueError, match="steps"):
+        sliding_kernel(torch.ones(8, 8), [[1, -1]], steps=range(MAX_FRAMES + 1))
+    with pytest.raises(ValueError, match="steps"):
+        sliding_kernel(torch.ones(3, 3), [[1, -1]], steps=[0, 6])
+    with pytest.raises(ValueError, match="mode"):
+        sliding_kernel(torch.ones(3, 3), [[1, -1]], mode="flip")
+
+
+# --- the view and the kernels module ---------------------------------------------------------
+
+def test_view_is_a_displayable_container_with_the_controls():
+    w = SlidingKernel()
+    assert isinstance(w.view, widgets.VBox)
+    kinds = {type(c) for c in w.view.children[0].children + w.view.children[1].children}
+    assert {widgets.Dropdown, widgets.ToggleButtons, widgets.Play, widgets.IntSlider} <= kinds
+    assert "application/vnd.jupyter.widget-view+json" in w.view._repr_mimebundle_()
+
+
+def test_kernel_gallery_names_and_values():
+    assert set(GALLERY) < set(KERNELS) and "identity" not in GALLERY
+    assert kernel("Sobel y").tolist() == kernel("Sobel x").T.tolist()
+    assert kernel("horizontal edge").tolist() == kernel("vertical edge").T.tolist()
+    for name in ("box blur", "Gaussian blur", "sharpen"):
+        assert kernel(name).sum().item() == pytest.approx(1.0)     # keep the mean brightness
+    for name in ("vertical edge", "Sobel x", "Laplacian"):
+        assert kernel(name).sum().item() == 0                      # flat regions give 0
+    k = kernel("sharpen")
+    k[0, 0] = 99
+    assert kernel("sharpen")[0, 0] == 0                              # a fresh copy every call
+    with pytest.raises(ValueError, match="name must be one of"):
+        kernel("sobel")
+    with pytest.raises(TypeError, match="name"):
+        kernel(3)
