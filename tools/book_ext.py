@@ -4,6 +4,9 @@
   rebuild can be reproducible).
 - Launch buttons (Binder, Colab) and the repository button appear only when the environment
   variable REPO_URL is set at build time, e.g. ``REPO_URL=https://github.com/you/convbook``.
+- Thebe (live code on Binder) is not offered: its scripts, which sphinx-thebe adds twice
+  ("THEBE_JS_URL has already been declared" in the console) and which name unpkg.com, are
+  dropped from every page.
 - ``{section-map}`` directive: the table of the book's sections 00..08 on the landing page,
   each topic linked to its page when that page is part of the build (sections are written
   over time, and a link to a missing page would fail the -W build).
@@ -69,6 +72,18 @@ def _configure(app, config):
                                      "jupyterhub_url": "", "thebe": False}
 
 
+def _drop_thebe(app, pagename, templatename, context, doctree):
+    """Remove the sphinx-thebe script and stylesheet from a page (thebe is not used here)."""
+    def is_thebe(asset):
+        filename = str(getattr(asset, "filename", asset) or "")
+        body = str(getattr(asset, "attributes", {}).get("body", ""))
+        return "thebe" in filename or "THEBE_JS_URL" in body
+
+    for key in ("script_files", "css_files"):
+        if key in context:
+            context[key] = [asset for asset in context[key] if not is_thebe(asset)]
+
+
 class SectionMap(SphinxDirective):
     """A two-column table Section | Topic; topics link to the pages present in the build."""
 
@@ -108,5 +123,6 @@ class SectionMap(SphinxDirective):
 
 def setup(app):
     app.connect("config-inited", _configure)
+    app.connect("html-page-context", _drop_thebe)
     app.add_directive("section-map", SectionMap)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

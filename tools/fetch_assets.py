@@ -55,6 +55,33 @@ PACKAGES = {
 }
 
 
+# Loaded between require.js and embed-amd.js (see _config.yml `nb_ipywidgets_js`), it fixes
+# two things of html-manager 1.0.15 on a static page:
+# - it loads its icon fonts relative to its require.js module URL, which by default resolves
+#   against the page ("book/@jupyter-widgets/html-manager/dist/...", a 404): map that module
+#   path to the folder of this file;
+# - its typeset() calls the MathJax 2 API (MathJax.Hub.Queue), which MathJax 3 does not have
+#   ("Cannot read properties of undefined (reading 'Queue')"): provide it on top of MathJax 3.
+EMBED_SETUP_JS = """\
+// Written by tools/fetch_assets.py: set up the widget html-manager that lives next to this file.
+(function () {
+  var here = document.currentScript.src.replace(/\\/[^\\/]*$/, "");
+  require.config({paths: {"@jupyter-widgets/html-manager/dist": here}});
+  document.addEventListener("DOMContentLoaded", function () {
+    var mj = window.MathJax;
+    if (!mj || !mj.startup || mj.Hub) return;
+    mj.Hub = {Queue: function (job) {
+      var element = job && job[2];
+      mj.startup.promise = mj.startup.promise.then(function () {
+        return mj.typesetPromise(element ? [element] : undefined);
+      });
+    }};
+  });
+})();
+"""
+SHIMS = {"html-manager/embed-setup.js": EMBED_SETUP_JS}
+
+
 def _destination(path):
     """Where a kept file goes inside the package's vendor folder: without es5/ or dist/."""
     for prefix in ("es5/", "dist/"):
@@ -75,7 +102,9 @@ def _installed_matches():
     expected = {name: {"spec": spec, "integrity": integrity}
                 for name, (spec, integrity, _, _) in PACKAGES.items()}
     return manifest == expected and all(
-        (VENDOR / name / entry).is_file() for name, (_, _, _, entry) in PACKAGES.items())
+        (VENDOR / name / entry).is_file() for name, (_, _, _, entry) in PACKAGES.items()) and all(
+        (VENDOR / shim).is_file() and (VENDOR / shim).read_text() == text
+        for shim, text in SHIMS.items())
 
 
 def _npm_pack(spec, workdir):
@@ -121,6 +150,8 @@ def fetch(force=False):
             count = _extract(tarball, VENDOR / name, keep)
             print(f"fetch_assets: {spec} -> {(VENDOR / name).relative_to(ROOT)} ({count} files)")
             manifest[name] = {"spec": spec, "integrity": integrity}
+    for shim, text in SHIMS.items():
+        (VENDOR / shim).write_text(text)
     MANIFEST.write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
 
 
