@@ -3,3 +3,5 @@ setter methods that tests (and readers) can call, and a static fallback for the 
 from .channels import ChannelExplorer  # noqa: E402,F401
 from .pooling import PoolingExplorer  # noqa: E402,F401
 from .sliding import SlidingKernel  # noqa: E402,F401
+from .padding import PaddingStrideExplorer  # noqa: E402,F401
+from .receptive import ReceptiveFieldWidget  # noqa: E402,F401

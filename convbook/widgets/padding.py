@@ -17,6 +17,7 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
+from matplotlib.colors import ListedColormap
 
 from .._checks import pair
 from ..htmlgrid import grid_html, row_html
@@ -379,8 +380,8 @@ def draw_window(axes, geometry, index):
         ax.clear()
     X = g.padded_input().numpy()
     taps = g.taps(index) if g.fits else []
-    draw_matrix(ax_in, X, "padded input (grey: zero padding)", highlight=taps, numbers=True,
-                vmin=0, vmax=X.max() * 1.6)
+    flat = ListedColormap(["#f7fbff"])        # one flat colour: small PNG frames
+    draw_matrix(ax_in, X, "padded input (grey: zero padding)", highlight=taps, cmap=flat)
     for i, j in zip(*np.nonzero(np.array([[g.is_padding(i, j) for j in range(X.shape[1])]
                                           for i in range(X.shape[0])]))):
         if (i, j) not in taps:
@@ -396,7 +397,8 @@ def draw_window(axes, geometry, index):
     if g.fits:
         out_w = g.output_shape[1]
         draw_matrix(ax_out, g.output(), f"output {g.output_shape[0]}\u00d7{out_w}",
-                    highlight=[(index // out_w, index % out_w)], highlight_color=ACCENT)
+                    highlight=[(index // out_w, index % out_w)], highlight_color=ACCENT,
+                    cmap=flat)
     else:
         ax_out.axis("off")
         ax_out.text(0.5, 0.5, "kernel does not fit", ha="center", color="#b00020")

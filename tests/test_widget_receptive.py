@@ -1,0 +1,148 @@
+"""The receptive-field widget: highlighted regions equal convbook.receptive's numbers."""
+import pytest
+import torch
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+from torch import nn
+
+from convbook.layers import LeNet
+from convbook.receptive import empirical_receptive_field, receptive_field
+from convbook.widgets.receptive import (FULL_BOX, PRESETS, NetworkFields, ReceptiveFieldWidget,
+                                        layers_from_text)
+
+
+@pytest.fixture(scope="module")
+def lenet_widget():
+    return ReceptiveFieldWidget("LeNet")
+
+
+def test_lenet_numbers_match_receptive_field(lenet_widget):
+    w = lenet_widget
+    w.set_layer(4)
+    w.set_unit(0, 0)
+    assert w.field == receptive_field(LeNet())[3]
+    assert (w.field.size, w.field.stride, w.field.padding) == ((16, 16), (4, 4), (2, 2))
+    assert w.region == ((-2, 13), (-2, 13)) and w.clipped == ((0, 13), (0, 13))
+    assert "fall in the zero padding" in " ".join(w.readout)
+    assert "receptive field 16\u00d716, effective stride 4\u00d74, effective padding 2\u00d72" \
+        in w.html.value
+
+
+def test_every_unit_region_matches_bounds_and_gradient(lenet_widget):
+    w = lenet_widget
+    w.set_gradient(True)
+    # the spatial layers only: the widget's effective field is that of the linear network
+    model = nn.Sequential(*(LeNet()[i] for i in (0, 2, 3, 5)))
+    for layer in (1, 3, 4):
+        w.set_layer(layer)
+        h, w_ = w.net.shapes[layer]
+        for unit in [(0, 0), (h - 1, w_ - 1), (h // 2, 1)]:
+            w.set_unit(*unit)
+            assert w.unit == unit
+            assert w.region == w.fields[layer - 1].bounds(unit)
+            truncated = nn.Sequential(*list(model)[:layer])
+            measured = empirical_receptive_field(truncated, (1, 28, 28), unit)
+            assert (measured.rows, measured.cols) == w.clipped
+            grad = w.gradient
+            assert torch.allclose(grad / grad.max(), measured.gradient / measured.gradient.max(),
+                                  atol=1e-5)
+    w.set_gradient(False)
+    assert w.gradient is None
+
+
+def test_intermediate_maps_get_the_regions_of_the_sub_network(lenet_widget):
+    w = lenet_widget
+    w.set_layer(4)
+    w.set_unit(2, 3)
+    regions = w.map_regions
+    assert regions[4] == ((2, 2), (3, 3))                      # the unit itself
+    assert regions[3] == ((4, 5), (6, 7))                      # a 2x2 pool window
+    assert regions[2] == ((4, 9), (6, 11))                     # conv 5x5 over it
+    assert regions[0] == ((6, 21), (10, 25))
+    assert w.html.value.count(FULL_BOX) == 4                   # maps 0..3 outlined
+
+
+def test_unit_is_clamped_to_the_map(lenet_widget):
+    w = lenet_widget
+    w.set_layer(4)
+    w.set_unit(99, -5)
+    assert w.unit == (4, 0)
+
+
+def test_presets_and_typed_layers():
+    w = ReceptiveFieldWidget("3x3 conv stack")
+    assert [f.size[0] for f in w.fields] == [3, 5, 7, 9]
+    w.set_preset("strided stack")
+    assert [f.size[0] for f in w.fields] == [3, 7, 15, 31]
+    assert [f.stride[0] for f in w.fields] == [2, 4, 8, 8]
+    w.set_layers("conv 3; conv 3 d2; pool 2")
+    assert w.preset.value.startswith("custom")
+    assert [f.size[0] for f in w.fields] == [3, 7, 8]
+    assert w.message == ""
+
+
+def test_bad_typed_layers_keep_the_old_network_and_say_why():
+    w = ReceptiveFieldWidget("3x3 conv stack")
+    before = w.fields
+    w.set_layers("conv 3; banana 2")
+    assert w.fields == before and "unknown layer 'banana'" in w.message
+    assert 'class="cb-error"' in w.html.value
+    w.set_layers("conv 5 s2; conv 9; conv 9")
+    assert w.fields == before and "does not fit" in w.message
+    w.set_layers("conv 3")
+    assert w.message == "" and len(w.fields) == 1
+
+
+def test_rows_dropped_by_floor_are_not_highlighted():
+    w = ReceptiveFieldWidget(layers="conv 3 s2; conv 2 p1")     # 28 -> 13 -> 14
+    w.set_unit(13, 13)
+    assert w.region == ((24, 28), (24, 28)) and w.clipped == ((24, 26), (24, 26))
+    assert "dropped by a floor()" in " ".join(w.readout)
+
+
+def test_field_entirely_in_padding_is_reported():
+    w = ReceptiveFieldWidget(layers="conv 1 p4")
+    w.set_unit(0, 0)
+    assert w.clipped is None
+    assert "lies in the zero padding" in " ".join(w.readout)
+
+
+@pytest.mark.parametrize("text, message", [
+    ("", "at least one layer"), ("conv", "kernel size"), ("conv 3 q2", "cannot read"),
+    ("pool 2 p2", "half the window"), ("conv 3 s0", "stride")])
+def test_layers_from_text_errors(text, message):
+    with pytest.raises(ValueError, match=message):
+        layers_from_text(text)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["conv", "pool"]), st.integers(1, 3),
+                          st.integers(1, 2), st.integers(0, 1)), min_size=1, max_size=3))
+def test_regions_agree_with_empirical_fields(spec):
+    # strides no larger than the kernel: otherwise the field has holes its bounding box hides
+    text = "; ".join(f"{kind} {k} s{min(s, k)} p{min(p, k // 2)}" for kind, k, s, p in spec)
+    model = layers_from_text(text)
+    try:
+        net = NetworkFields(model, torch.rand(12, 12))
+    except ValueError as error:                                # too deep for 12x12
+        assert "does not fit" in str(error)
+        assume(False)
+    b = len(net.fields)
+    unit = tuple(n - 1 for n in net.shapes[b])
+    measured = empirical_receptive_field(model, (1, 12, 12), unit)
+    assert net.seen(0, b, unit) == (measured.rows, measured.cols)
+    closed_form = net.clip(0, net.region(0, b, unit))          # contains what is really seen
+    assert all(c[0] <= m[0] and m[1] <= c[1] for c, m in zip(closed_form, (measured.rows,
+                                                                          measured.cols)))
+
+
+@pytest.mark.parametrize("kwargs, error, word", [
+    (dict(preset="AlexNet"), ValueError, "preset"), (dict(layers=3), TypeError, "layers"),
+    (dict(image=999), ValueError, "image"), (dict(gradient="yes"), TypeError, "gradient")])
+def test_bad_constructor_arguments_name_the_argument(kwargs, error, word):
+    with pytest.raises(error, match=word):
+        ReceptiveFieldWidget(**kwargs)
+
+
+def test_presets_are_listed():
+    assert set(PRESETS) == {"LeNet", "3x3 conv stack", "strided stack"}
