@@ -82,6 +82,65 @@ def sliding_kernel(X, K, mode="cross-correlation", steps=None, interval=700, dpi
                        interval=interval))
 
 
+# --- 04/05 geometry: a receptive field growing, a kernel walking over a padded input ------
+
+__all__ += ["receptive_field_growth", "kernel_walk"]
+
+
+def receptive_field_growth(model=None, image=None, gradient=True, interval=1000, dpi=80):
+    """The receptive field of the centre unit, layer by layer: the input region it sees (left,
+    red = effective receptive field) and the unit on its own feature map (right).
+
+    ``model`` defaults to LeNet (seeded weights), ``image`` to a sample ankle boot. Uses the
+    receptive-field widget's drawing (``draw_field``), one frame per conv/pool layer.
+    """
+    import torch
+
+    from .layers import LeNet
+    from .widgets.receptive import NetworkFields, draw_field, sample_image
+
+    if model is None:
+        with torch.random.fork_rng():
+            torch.manual_seed(0)
+            model = LeNet()
+    net = NetworkFields(model, sample_image()[0] if image is None else image)
+    fig, (ax_in, ax_map) = plt.subplots(1, 2, figsize=(6.4, 3.3), dpi=dpi)
+
+    def draw(frame):
+        b = frame + 1
+        unit = tuple(n // 2 for n in net.shapes[b])
+        f = net.fields[frame]
+        draw_field(ax_in, net.maps[0], net.region(0, b, unit), net.margins[0],
+                   f"input: field {f.size[0]}\u00d7{f.size[1]}, jump {f.stride[0]}",
+                   net.gradient(b, unit) if gradient else None)
+        draw_field(ax_map, net.maps[b], net.region(b, b, unit), (0, 0, 0, 0),
+                   f"layer {b} ({net.names[frame]}): unit {unit}")
+
+    draw(0)
+    fig.tight_layout()
+    return HTML(jshtml(fig, draw, len(net.fields), interval=interval))
+
+
+def kernel_walk(input_size=8, kernel_size=3, padding=1, stride=2, dilation=1, max_frames=40,
+                interval=600, dpi=80):
+    """The kernel visiting every window of a zero-padded, strided input (at most ``max_frames``),
+    drawn with the padding/stride explorer's static view (``draw_window``)."""
+    from .widgets.padding import WindowGeometry, draw_window
+
+    g = WindowGeometry(input_size, kernel_size, padding, stride, dilation)
+    if not g.fits:
+        raise ValueError(f"kernel_size does not fit: {g.problem}")
+    frames = min(g.window_count, max_frames)
+    rows, cols = g.padded_shape
+    out_h, out_w = g.output_shape
+    cell = 0.28
+    fig, axes = plt.subplots(1, 2, figsize=(cell * (cols + out_w) + 1.5, cell * rows + 0.8),
+                             dpi=dpi, gridspec_kw={"width_ratios": [cols, out_w]})
+    draw_window(axes, g, 0)
+    fig.tight_layout()
+    return HTML(jshtml(fig, lambda i: draw_window(axes, g, i), frames, interval=interval))
+
+
 # --- 06/07 channels and pooling: partial sums per output channel, a pooling window sliding -----
 
 __all__ += ["channel_animation", "pooling_animation"]
