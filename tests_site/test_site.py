@@ -3,7 +3,10 @@
 Run with `make test-site` (builds the site first). One screenshot per page is saved under
 _build/screenshots/ for a person to look at.
 """
+import os
 import re
+import subprocess
+import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -85,11 +88,27 @@ def test_stylesheets_import_nothing_from_off_site():
 
 def test_launch_buttons_only_with_a_repository_url():
     """Built without REPO_URL, no page offers Binder or Colab (they would link off-site)."""
-    import os
     if os.environ.get("REPO_URL"):
         pytest.skip("the site was built with REPO_URL set")
     text = "\n".join((SITE / path).read_text(encoding="utf-8") for path in PAGES)
     assert "mybinder.org" not in text and "colab.research.google.com" not in text
+
+
+def test_launch_buttons_appear_with_a_repository_url(tmp_path):
+    """A build with REPO_URL set links each notebook to Binder (JupyterLab) and Colab."""
+    notebook = next((p for p in toc_documents() if re.search(r"/\d\d_", "/" + p)), None)
+    if notebook is None:
+        pytest.skip("no section notebook in _toc.yml yet")
+    env = dict(os.environ, REPO_URL="https://github.com/example/convbook", REPO_BRANCH="main")
+    build = subprocess.run([str(Path(sys.executable).parent / "jupyter-book"), "build", str(ROOT),
+                            "-W", "-n", "--path-output", str(tmp_path)],
+                           env=env, capture_output=True, text=True, timeout=300)
+    assert build.returncode == 0, build.stdout[-3000:] + build.stderr[-3000:]
+    page = (tmp_path / "_build" / "html" / f"{notebook}.html").read_text(encoding="utf-8")
+    assert (f"https://mybinder.org/v2/gh/example/convbook/main?urlpath=lab/tree/{notebook}.ipynb"
+            in page)
+    assert f"https://colab.research.google.com/github/example/convbook/blob/main/{notebook}.ipynb" \
+        in page
 
 
 def test_footer_names_the_version_and_the_build_date():

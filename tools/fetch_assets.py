@@ -3,8 +3,9 @@
 Usage: python tools/fetch_assets.py [--force]
 
 The pages of the book must work offline, so nothing may load from a CDN. This script runs
-``npm pack <pkg>@<version>`` for each pinned package into a temporary folder, checks the
-tarball against the pinned sha512 integrity, and extracts only the files the pages use into
+``npm pack <pkg>@<version>`` for each pinned package into a temporary folder (from npm's
+cache when the tarball is there, so no network is needed then), checks the tarball against
+the pinned sha512 integrity, and extracts only the files the pages use into
 ``assets/vendor/<name>/`` (``assets/`` is git-ignored; _config.yml serves it as static files).
 A second run with everything in place and matching does nothing.
 """
@@ -110,8 +111,10 @@ def _installed_matches():
 def _npm_pack(spec, workdir):
     if shutil.which("npm") is None:
         sys.exit("fetch_assets: npm is not installed; install Node.js (apt-get install -y npm)")
-    result = subprocess.run(["npm", "pack", spec, "--silent"], cwd=workdir, text=True,
-                            capture_output=True, timeout=300)
+    # --prefer-offline: a tarball already in npm's cache is used without asking the registry
+    # (the pinned integrity is checked either way), so a rebuild works without network.
+    result = subprocess.run(["npm", "pack", spec, "--silent", "--prefer-offline"], cwd=workdir,
+                            text=True, capture_output=True, timeout=300)
     if result.returncode != 0:
         sys.exit(f"fetch_assets: `npm pack {spec}` failed:\n{result.stderr.strip()}")
     return workdir / result.stdout.strip().splitlines()[-1]
