@@ -198,3 +198,122 @@ def check_avg_pool_kernel(answer, pool_size=2):
     return report(ok, "a strided convolution with that kernel is average pooling." if ok
                   else "the strided convolution does not give the window means.",
                   "every entry is 1 / (number of cells in the window).")
+
+
+# --- 00 from fully connected layers to convolutions -----------------------------------
+
+def check_dense_parameters(answer, inputs, outputs, bias=True):
+    """Check the number of parameters of a fully connected layer from ``inputs`` to ``outputs``."""
+    if not answered(answer):
+        return Verdict(False)
+    expected = inputs * outputs + (outputs if bias else 0)
+    return report(answer == expected, f"{inputs:,} inputs to {outputs:,} outputs take "
+                  f"{expected:,} parameters." if answer == expected
+                  else f"{answer!r} is not the parameter count.",
+                  "one weight per (input, output) pair" + (", plus one bias per output." if bias
+                                                           else "."))
+
+
+def check_influence(answer, input_size, kernel_size):
+    """Check a (conv, dense) pair: how many input pixels one output pixel depends on, for a
+    kernel_size x kernel_size convolution and for a fully connected layer on an
+    input_size x input_size image. Counted with autograd, not by formula."""
+    if not answered(answer):
+        return Verdict(False)
+    generator = torch.Generator().manual_seed(0)
+    n = input_size
+    X = torch.rand(n, n, dtype=torch.float64, generator=generator, requires_grad=True)
+    K = torch.rand(kernel_size, kernel_size, dtype=torch.float64, generator=generator) + 0.1
+    Y = corr2d(X, K)
+    Y[Y.shape[0] // 2, Y.shape[1] // 2].backward()
+    conv = int((X.grad != 0).sum())
+    X.grad = None
+    W = torch.rand(n * n, n * n, dtype=torch.float64, generator=generator) + 0.1
+    (W @ X.reshape(-1))[0].backward()
+    expected = (conv, int((X.grad != 0).sum()))
+    ok = isinstance(answer, (tuple, list)) and tuple(answer) == expected
+    return report(ok, f"one output sees {expected[0]} input pixels through the {kernel_size}x"
+                  f"{kernel_size} kernel and all {expected[1]} through the dense layer." if ok
+                  else f"{answer!r} is not (conv count, dense count).",
+                  "the kernel covers k*k pixels; a dense layer connects every input to every "
+                  "output.")
+
+
+# --- 02 edge detection -----------------------------------------------------------------
+
+def _edge_image():
+    X = torch.ones(6, 8, dtype=torch.float64)
+    X[:, 2:6] = 0
+    return X
+
+
+def _try_corr2d(X, answer, **kwargs):
+    """corr2d(X, answer) or the error that says why the answer cannot be a kernel."""
+    try:
+        return corr2d(X, torch.as_tensor(answer, dtype=torch.float64), **kwargs), None
+    except (TypeError, ValueError, RuntimeError) as error:
+        return None, error
+
+
+def check_horizontal_edge_kernel(answer):
+    """Check a kernel K that finds the horizontal edges of the transposed 6x8 edge image the
+    way [[1, -1]] finds the vertical edges of the original: corr2d(X.T, K) == corr2d(X, [[1, -1]]).T."""
+    if not answered(answer):
+        return Verdict(False)
+    X = _edge_image()
+    got, error = _try_corr2d(X.T, answer)
+    if error is not None:
+        return report(False, f"that kernel cannot be applied ({error}).",
+                      "it is a 2-D kernel, e.g. [[a], [b]].")
+    expected = corr2d(X, torch.tensor([[1.0, -1.0]], dtype=torch.float64)).T
+    ok = close(got, expected)
+    return report(ok, "it marks the horizontal edges: +1 where bright turns dark going down, "
+                  "-1 where dark turns bright." if ok
+                  else "corr2d(X.T, K) is not the transposed edge map.",
+                  "transpose the kernel too: one column, upper value minus lower value.")
+
+
+def check_shift_kernel(answer):
+    """Check a 3x3 kernel K with corr2d(X, K, padding=1) == X moved one pixel to the right."""
+    if not answered(answer):
+        return Verdict(False)
+    X = (torch.arange(30, dtype=torch.float64).reshape(5, 6) * 7) % 11
+    got, error = _try_corr2d(X, answer, padding=1)
+    if error is not None:
+        return report(False, f"that kernel cannot be applied ({error}).", "use a 3x3 kernel.")
+    expected = torch.zeros_like(X)
+    expected[:, 1:] = X[:, :-1]
+    ok = close(got, expected)
+    return report(ok, "the output is the input moved one pixel to the right." if ok
+                  else "corr2d(X, K, padding=1) is not X moved right by one pixel.",
+                  "output (i, j) must copy input (i, j - 1): which kernel cell sits over "
+                  "the left neighbour?")
+
+
+# --- 03 learning a kernel --------------------------------------------------------------
+
+def check_flipped_kernel(answer, K):
+    """Check the kernel a cross-correlation layer learns from data made by strict convolution
+    with K (it is K flipped on both axes)."""
+    if not answered(answer):
+        return Verdict(False)
+    expected = torch.as_tensor(K, dtype=torch.float64).flip(0, 1)
+    ok = close(answer, expected)
+    return report(ok, f"it learns K flipped, {expected.tolist()}." if ok
+                  else f"{answer!r} is not what the layer learns.",
+                  "strict convolution with K is cross-correlation with K flipped on both axes.")
+
+
+def check_learned_kernel(answer, K, atol=0.05):
+    """Check a learned kernel (a tensor, e.g. layer.weight) against the true kernel K."""
+    if not answered(answer):
+        return Verdict(False)
+    K = torch.as_tensor(K, dtype=torch.float64)
+    if isinstance(answer, torch.Tensor):
+        answer = answer.detach()
+        if answer.numel() == K.numel():     # nn.Conv2d keeps it as 1 x 1 x k_h x k_w
+            answer = answer.reshape(K.shape)
+    ok = close(answer, K, atol=atol)
+    return report(ok, f"the learned kernel is within {atol} of {K.tolist()}."
+                  if ok else "the learned kernel is not close to the true one yet.",
+                  "train longer or with a larger learning rate, and check the kernel's shape.")
