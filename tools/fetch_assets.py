@@ -58,16 +58,18 @@ PACKAGES = {
 
 # Loaded between require.js and embed-amd.js (see _config.yml `nb_ipywidgets_js`), it fixes
 # two things of html-manager 1.0.15 on a static page:
-# - it loads its icon fonts relative to its require.js module URL, which by default resolves
-#   against the page ("book/@jupyter-widgets/html-manager/dist/...", a 404): map that module
-#   path to the folder of this file;
+# - its bundled modules ("@jupyter-widgets/html-manager", ".../dist/libembed-amd", "base", ...)
+#   load the icon fonts relative to their require.js module URL, which by default resolves
+#   against the page ("book/@jupyter-widgets/...", a 404): map the module paths so that every
+#   module's folder is the folder of this file;
 # - its typeset() calls the MathJax 2 API (MathJax.Hub.Queue), which MathJax 3 does not have
 #   ("Cannot read properties of undefined (reading 'Queue')"): provide it on top of MathJax 3.
 EMBED_SETUP_JS = """\
 // Written by tools/fetch_assets.py: set up the widget html-manager that lives next to this file.
 (function () {
   var here = document.currentScript.src.replace(/\\/[^\\/]*$/, "");
-  require.config({paths: {"@jupyter-widgets/html-manager/dist": here}});
+  require.config({paths: {"@jupyter-widgets": here,
+                          "@jupyter-widgets/html-manager/dist": here}});
   document.addEventListener("DOMContentLoaded", function () {
     var mj = window.MathJax;
     if (!mj || !mj.startup || mj.Hub) return;
