@@ -317,3 +317,45 @@ def check_learned_kernel(answer, K, atol=0.05):
     return report(ok, f"the learned kernel is within {atol} of {K.tolist()}."
                   if ok else "the learned kernel is not close to the true one yet.",
                   "train longer or with a larger learning rate, and check the kernel's shape.")
+
+
+# --- 04 receptive fields / 05 padding and stride ----------------------------------------
+
+def check_receptive_field(answer, layers, quantity="size"):
+    """Check the receptive field ``quantity`` ("size", "stride" or "padding", one number per
+    axis; a square answer may be one int) of the last layer of ``layers``, typed as in the
+    receptive-field widget, e.g. "conv 3; conv 3; pool 2; conv 3"."""
+    if quantity not in ("size", "stride", "padding"):
+        raise ValueError(f"quantity must be 'size', 'stride' or 'padding', got {quantity!r}")
+    if not answered(answer):
+        return Verdict(False)
+    from .receptive import receptive_field
+    from .widgets.receptive import layers_from_text
+
+    expected = getattr(receptive_field(layers_from_text(layers))[-1], quantity)
+    given = tuple(answer) if isinstance(answer, (tuple, list)) else (answer, answer)
+    ok = given == tuple(expected)
+    name = {"size": "receptive field", "stride": "effective stride (jump)",
+            "padding": "effective padding"}[quantity]
+    hint = {"size": "each layer adds (k - 1) times the product of the strides before it.",
+            "stride": "multiply the strides of all layers.",
+            "padding": "each layer adds its padding times the product of the strides before it."}
+    return report(ok, f"the {name} of '{layers}' is {expected[0]}x{expected[1]}." if ok
+                  else f"{answer} is not the {name} of '{layers}'.", hint[quantity])
+
+
+def check_same_padding(answer, kernel_size, dilation=1):
+    """Check the padding that keeps the output as large as the input (stride 1)."""
+    if not answered(answer):
+        return Verdict(False)
+    span = dilation * (kernel_size - 1) + 1
+    given = tuple(answer) if isinstance(answer, (tuple, list)) else (answer, answer)
+    expected = (span - 1) // 2
+    sizes = {output_shape(8, kernel_size, p, 1, dilation) for p in given
+             if isinstance(p, int) and p >= 0 and 8 + 2 * p >= span}
+    ok = sizes == {(8, 8)} and span % 2 == 1
+    what = f"a {kernel_size}x{kernel_size} kernel" + (f" with dilation {dilation}"
+                                                      if dilation > 1 else "")
+    return report(ok, f"padding {expected} on each side keeps the size for {what}." if ok
+                  else f"padding {answer} does not keep the size for {what}.",
+                  "the output has n + 2p - d(k - 1) rows: make 2p equal d(k - 1).")
