@@ -87,3 +87,74 @@ def show_images(images, titles=None, ncols=8, scale=1.4, cmap="gray", suptitle=N
         fig.suptitle(suptitle)
     fig.tight_layout()
     return fig
+
+
+# --- 08 LeNet: confusion matrix and feature maps ----------------------------------------------
+
+__all__ += ["show_confusion", "show_feature_maps"]
+
+
+def show_confusion(counts, class_names, title=None, size=6.2):
+    """A confusion matrix (rows: true class, columns: predicted) with the counts written in the
+    cells; the shade is each row's fraction, so rare and common classes compare fairly.
+
+    >>> fig = show_confusion([[5, 1], [2, 4]], ["cat", "dog"])
+    """
+    counts = _to_numpy(counts)
+    if counts.ndim != 2 or counts.shape[0] != counts.shape[1]:
+        raise ValueError(f"counts must be a square matrix, got shape {counts.shape}")
+    if len(class_names) != counts.shape[0]:
+        raise ValueError(f"class_names must name all {counts.shape[0]} classes, "
+                         f"got {len(class_names)}")
+    share = counts / np.maximum(counts.sum(1, keepdims=True), 1)
+    fig, ax = plt.subplots(figsize=(size, size * 0.92))
+    ax.imshow(share, cmap="Blues", vmin=0, vmax=1)
+    for (i, j), value in np.ndenumerate(counts):
+        if value:
+            ax.text(j, i, f"{value:.0f}", ha="center", va="center", fontsize=8,
+                    color="white" if share[i, j] > 0.5 else "black")
+    ticks = np.arange(len(class_names))
+    ax.set_xticks(ticks, class_names, rotation=45, ha="right", fontsize=9)
+    ax.set_yticks(ticks, class_names, fontsize=9)
+    ax.set_xlabel("predicted class")
+    ax.set_ylabel("true class")
+    if title:
+        ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def show_feature_maps(inputs, maps, row_titles=None, maps_per_row=None, scale=1.0,
+                      suptitle=None):
+    """Each input image (first column) followed by its feature maps (C x H x W), one image per
+    block of rows. Map k has the same colour scale for every input, so the rows compare.
+
+    >>> fig = show_feature_maps([np.eye(4)] * 2, [np.random.rand(3, 4, 4)] * 2, ["a", "b"])
+    """
+    inputs, maps = [_to_numpy(x) for x in inputs], [_to_numpy(m) for m in maps]
+    if len(inputs) != len(maps) or not maps:
+        raise ValueError(f"inputs and maps must be equally long and non-empty, got "
+                         f"{len(inputs)} and {len(maps)}")
+    if any(m.ndim != 3 or m.shape != maps[0].shape for m in maps):
+        raise ValueError("maps must all be C x H x W arrays of the same shape")
+    channels = maps[0].shape[0]
+    per_row = channels if maps_per_row is None else min(int(maps_per_row), channels)
+    rows_each = -(-channels // per_row)
+    lo, hi = np.min(maps, axis=(0, 2, 3)), np.max(maps, axis=(0, 2, 3))
+    fig, axes = plt.subplots(len(inputs) * rows_each, per_row + 1, squeeze=False,
+                             figsize=(scale * (per_row + 1), scale * len(inputs) * rows_each + 0.4))
+    for ax in axes.flat:
+        ax.axis("off")
+    for n, (image, fmap) in enumerate(zip(inputs, maps)):
+        top = axes[n * rows_each, 0]
+        top.imshow(image, cmap="gray_r")
+        if row_titles:
+            top.set_title(row_titles[n], fontsize=9, fontweight="bold")
+        for k in range(channels):
+            ax = axes[n * rows_each + k // per_row, 1 + k % per_row]
+            ax.imshow(fmap[k], cmap="viridis", vmin=lo[k], vmax=hi[k])
+            ax.set_title(f"map {k + 1}", fontsize=7)
+    if suptitle:
+        fig.suptitle(suptitle, fontsize=10)
+    fig.tight_layout()
+    return fig

@@ -25,8 +25,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-__all__ = ["History", "train", "evaluate_accuracy", "predict", "as_images", "init_xavier",
-           "plot_history", "in_notebook"]
+__all__ = ["History", "train", "evaluate_accuracy", "predict", "confusion_matrix", "as_images",
+           "init_xavier", "layer_summary", "plot_history", "in_notebook"]
 
 
 @dataclass
@@ -80,7 +80,7 @@ def as_images(X, name="X"):
         return X.float().div_(255)
     if not X.is_floating_point():
         raise TypeError(f"{name} must be uint8 (0..255) or floating point, got {X.dtype}")
-    return X.float().contiguous()
+    return X.float()
 
 
 def _as_pair(data, name):
@@ -130,6 +130,75 @@ def evaluate_accuracy(net, X, y, batch_size=1024):
     """
     X, y = _as_pair((X, y), "(X, y)")
     return (predict(net, X, batch_size) == y).float().mean().item()
+
+
+def confusion_matrix(y_true, y_pred, num_classes=10):
+    """Counts C[i, j] of examples of true class i predicted as class j (int64 tensor).
+
+    >>> confusion_matrix(torch.tensor([0, 1, 1]), torch.tensor([0, 0, 1]), 2).tolist()
+    [[1, 0], [1, 1]]
+    """
+    num_classes = _check_positive_int(num_classes, "num_classes")
+    y_true, y_pred = torch.as_tensor(y_true).long(), torch.as_tensor(y_pred).long()
+    if y_true.shape != y_pred.shape or y_true.dim() != 1:
+        raise ValueError(f"y_true and y_pred must be 1-D and of the same length, got shapes "
+                         f"{tuple(y_true.shape)} and {tuple(y_pred.shape)}")
+    for name, y in (("y_true", y_true), ("y_pred", y_pred)):
+        if len(y) and (y.min() < 0 or y.max() >= num_classes):
+            raise ValueError(f"{name} must hold classes 0..{num_classes - 1}")
+    counts = torch.bincount(y_true * num_classes + y_pred, minlength=num_classes ** 2)
+    return counts.reshape(num_classes, num_classes)
+
+
+class LayerSummary(list):
+    """Rows (layer, output shape, parameters, FLOPs) that print as a table with totals."""
+
+    @property
+    def parameters(self):
+        return sum(row[2] for row in self)
+
+    @property
+    def flops(self):
+        return sum(row[3] for row in self)
+
+    def __str__(self):
+        lines = [f"{'layer':<12}{'output shape':>18}{'parameters':>12}{'FLOPs':>12}"]
+        lines += [f"{name:<12}{str(shape):>18}{p:>12,}{f:>12,}" for name, shape, p, f in self]
+        lines.append(f"{'total':<12}{'':>18}{self.parameters:>12,}{self.flops:>12,}")
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+    def _repr_pretty_(self, printer, cycle):
+        printer.text(str(self))
+
+
+@torch.no_grad()
+def layer_summary(net, input_shape=(1, 28, 28)):
+    """Run one example of ``input_shape`` (C x H x W) through a Sequential ``net``, layer by
+    layer: output shape, parameter count and forward FLOPs per example (2 per multiply-add of
+    Conv2d and Linear layers; activations, pooling and bias additions are not counted).
+
+    >>> from convbook.layers import LeNet
+    >>> s = layer_summary(LeNet())
+    >>> s.parameters, s.flops
+    (61706, 833040)
+    """
+    if not isinstance(net, nn.Sequential):
+        raise TypeError(f"net must be a torch.nn.Sequential, got {type(net).__name__}")
+    X = torch.zeros(1, *input_shape)
+    rows = LayerSummary()
+    for layer in net:
+        X = layer(X)
+        flops = 0
+        if isinstance(layer, nn.Conv2d):
+            k_h, k_w = layer.kernel_size
+            flops = 2 * X.numel() * layer.in_channels // layer.groups * k_h * k_w
+        elif isinstance(layer, nn.Linear):
+            flops = 2 * layer.in_features * layer.out_features
+        rows.append((type(layer).__name__, tuple(X.shape[1:]),
+                     sum(p.numel() for p in layer.parameters()), flops))
+    return rows
 
 
 def in_notebook():
@@ -222,7 +291,8 @@ def train(net, train_data, test_data=None, epochs=10, lr=0.9, optimizer="sgd", b
     [0, 1]). ``optimizer``: 'sgd' or 'adam' with learning rate ``lr``, or an optimizer you built.
     ``seed`` seeds the batch order (seed torch yourself before building ``net``). ``live``: draw
     the curves in place (True in a notebook when 'auto'); otherwise one line per epoch is printed.
-    ``source`` names the data on the plot and in the history. ``log`` prints the per-epoch
+    ``source`` names the data on the plot and in the history. The data and the convolution
+    weights are kept in channels-last memory layout (faster on CPU). ``log`` prints the per-epoch
     lines (default: ``tqdm.write``, which keeps the progress bar intact).
     """
     if not isinstance(net, nn.Module):
@@ -237,6 +307,11 @@ def train(net, train_data, test_data=None, epochs=10, lr=0.9, optimizer="sgd", b
     if live not in ("auto", True, False):
         raise ValueError(f"live must be 'auto', True or False, got {live!r}")
     opt = _optimizer(optimizer, net, lr)
+    # channels-last layout: 10-30% faster convolution and pooling on CPU, same arithmetic
+    net.to(memory_format=torch.channels_last)
+    X = X.contiguous(memory_format=torch.channels_last)
+    if test is not None:
+        test = (test[0].contiguous(memory_format=torch.channels_last), test[1])
 
     from tqdm.auto import tqdm
 
