@@ -164,12 +164,9 @@ def channel_animation(X, K, bias=0.0, max_frames=40, interval=700, dpi=80):
     steps = steps[:max_frames]
     fig = plt.figure(figsize=(6, 1.5 * K.shape[1] + 0.3), dpi=dpi)
 
-    def draw(frame):
-        draw_channel_step(fig, X, K, bias, *steps[frame])
-        fig.tight_layout()
-
-    draw(0)
-    return HTML(jshtml(fig, draw, len(steps), interval=interval))
+    draw_channel_step(fig, X, K, bias, *steps[0])
+    return HTML(jshtml(fig, lambda frame: draw_channel_step(fig, X, K, bias, *steps[frame]),
+                       len(steps), interval=interval))
 
 
 def pooling_animation(X, pool_size=2, mode="max", padding=0, stride=None, max_frames=40,
@@ -192,7 +189,7 @@ def pooling_animation(X, pool_size=2, mode="max", padding=0, stride=None, max_fr
     def draw(frame):
         draw_pooling_step(axes, X, s["pool_size"], s["padding"], s["stride"], s["mode"],
                           divmod(frame, out_w))
-        fig.tight_layout()
 
     draw(0)
+    fig.tight_layout()                     # once: every frame reuses the same panels
     return HTML(jshtml(fig, draw, frames, interval=interval))

@@ -89,6 +89,23 @@ def show_images(images, titles=None, ncols=8, scale=1.4, cmap="gray", suptitle=N
     return fig
 
 
+# --- 06 channels: move a highlight without redrawing a matrix (cheap animation frames) -------
+
+__all__ += ["highlight_cells"]
+
+
+def highlight_cells(ax, cells, color=HIGHLIGHT):
+    """Tint and outline ``cells`` on a matrix drawn by ``draw_matrix``; returns the patches, so
+    an animation can ``remove()`` them and highlight other cells without redrawing the axes.
+
+    >>> fig, ax = plt.subplots()
+    >>> len(highlight_cells(draw_matrix(ax, np.eye(2)), [(0, 0), (1, 1)]))
+    2
+    """
+    return [ax.add_patch(plt.Rectangle((j - 0.5, i - 0.5), 1, 1, facecolor=color, alpha=0.45,
+                                       edgecolor="black", linewidth=1.5)) for i, j in cells]
+
+
 # --- 08 LeNet: confusion matrix and feature maps ----------------------------------------------
 
 __all__ += ["show_confusion", "show_feature_maps"]

