@@ -359,3 +359,68 @@ def check_same_padding(answer, kernel_size, dilation=1):
     return report(ok, f"padding {expected} on each side keeps the size for {what}." if ok
                   else f"padding {answer} does not keep the size for {what}.",
                   "the output has n + 2p - d(k - 1) rows: make 2p equal d(k - 1).")
+
+
+# --- 08 LeNet (appended by the LeNet section) --------------------------------------------------
+
+def _lenet_layers():
+    from .layers import LeNet
+    net = LeNet()
+    X, shapes = torch.zeros(1, 1, 28, 28), []
+    for layer in net:
+        X = layer(X)
+        shapes.append((type(layer).__name__, tuple(X.shape[1:]),
+                       sum(p.numel() for p in layer.parameters())))
+    return shapes
+
+
+def _lenet_index(layer, count):
+    if isinstance(layer, bool) or not isinstance(layer, int) or not 0 <= layer < count:
+        raise ValueError(f"layer must be an index 0..{count - 1} into LeNet(), got {layer!r}")
+    return layer
+
+
+def check_lenet_shape(answer, layer):
+    """Check the output shape (channels, height, width) of ``LeNet()[layer]`` for a 28x28 image."""
+    if not answered(answer):
+        return Verdict(False)
+    layers = _lenet_layers()
+    name, expected, _ = layers[_lenet_index(layer, len(layers))]
+    given = tuple(answer) if isinstance(answer, (tuple, list, torch.Size)) else (answer,)
+    ok = given == expected
+    return report(ok, f"LeNet's layer {layer} ({name}) outputs {expected}." if ok else
+                  f"{answer} is not the output shape of LeNet's layer {layer} ({name}).",
+                  "the first convolution pads by 2 (28 stays 28), the second does not "
+                  "(n - 5 + 1), and each pooling halves the height and width.")
+
+
+def check_lenet_parameters(answer, layer=None):
+    """Check the parameter count of ``LeNet()[layer]`` (weights + biases), or of the whole net."""
+    if not answered(answer):
+        return Verdict(False)
+    layers = _lenet_layers()
+    expected = (sum(p for _, _, p in layers) if layer is None else
+                layers[_lenet_index(layer, len(layers))][2])
+    what = "LeNet" if layer is None else f"LeNet's layer {layer} ({layers[layer][0]})"
+    ok = answer == expected
+    return report(ok, f"{what} has {expected:,} parameters." if ok else
+                  f"{answer} is not the number of parameters of {what}.",
+                  "a Conv2d has c_out * c_in * k * k weights + c_out biases; a Linear "
+                  "n_in * n_out weights + n_out biases.")
+
+
+def check_most_confused(answer, counts, class_names):
+    """Check (true class, predicted class) of the largest off-diagonal cell of a confusion matrix."""
+    if not answered(answer):
+        return Verdict(False)
+    counts = torch.as_tensor(counts).clone()
+    counts.fill_diagonal_(-1)
+    i, j = divmod(int(counts.argmax()), counts.shape[1])
+    expected = (class_names[i], class_names[j])
+    given = tuple(answer) if isinstance(answer, (tuple, list)) else (answer,)
+    ok = given == expected
+    return report(ok, f"the most frequent mistake: {expected[0]} predicted as {expected[1]} "
+                  f"({int(counts[i, j])} times)." if ok else
+                  f"{answer} is not the largest off-diagonal cell.",
+                  "ignore the diagonal (correct answers); rows are true classes, columns "
+                  "predictions; answer with two names from FASHION_MNIST_LABELS.")
