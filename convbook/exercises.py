@@ -424,3 +424,20 @@ def check_most_confused(answer, counts, class_names):
                   f"{answer} is not the largest off-diagonal cell.",
                   "ignore the diagonal (correct answers); rows are true classes, columns "
                   "predictions; answer with two names from FASHION_MNIST_LABELS.")
+
+
+def check_chance_loss(answer, num_classes=10):
+    """Check the cross-entropy loss of a classifier that gives every class the same probability."""
+    import math
+
+    if not answered(answer):
+        return Verdict(False)
+    expected = math.log(num_classes)
+    try:
+        ok = abs(float(answer) - expected) < 1e-3
+    except (TypeError, ValueError):
+        ok = False
+    return report(ok, f"guessing uniformly among {num_classes} classes costs ln {num_classes} = "
+                  f"{expected:.4f} per example." if ok else
+                  f"{answer} is not the loss of a uniform guess over {num_classes} classes.",
+                  "the loss is -log(probability of the true class), and every class gets 1/n.")
