@@ -50,6 +50,42 @@ def test_every_toc_entry_has_a_page():
     assert PAGES, "the site has no pages"
 
 
+def _link_after(html, css_class):
+    match = re.search(rf'<a class="{css_class}"\s+href="([^"]+)"', html)
+    return match and match.group(1)
+
+
+def test_pages_link_previous_and_next_in_toc_order():
+    docs = toc_documents()
+    for i, doc in enumerate(docs):
+        html = (SITE / f"{doc}.html").read_text(encoding="utf-8")
+        expected_prev = Path(docs[i - 1]).name + ".html" if i > 0 else None
+        expected_next = Path(docs[i + 1]).name + ".html" if i + 1 < len(docs) else None
+        assert _link_after(html, "left-prev") == expected_prev, f"{doc}: wrong previous link"
+        assert _link_after(html, "right-next") == expected_next, f"{doc}: wrong next link"
+
+
+def test_sidebar_lists_every_section():
+    docs = toc_documents()
+    html = (SITE / f"{docs[-1]}.html").read_text(encoding="utf-8")
+    nav = html[html.index("bd-docs-nav"):]
+    nav = nav[:nav.index("</nav>")]
+    for doc in docs[:-1]:   # the page itself is listed as "#"
+        assert f'href="{Path(doc).name}.html"' in nav, f"the sidebar of {docs[-1]} lacks {doc}"
+
+
+def test_landing_page_maps_the_sections_in_the_toc():
+    """The section map links every section in the toc; only the others are "in preparation"."""
+    docs = toc_documents()
+    html = (SITE / f"{docs[0]}.html").read_text(encoding="utf-8")
+    table = html[html.index("section-map"):]
+    table = table[:table.index("</table>")]
+    sections = [doc for doc in docs if re.match(r"\d\d_", Path(doc).name)]
+    for doc in sections:
+        assert f'href="{Path(doc).name}.html"' in table, f"the section map does not link {doc}"
+    assert table.count("in preparation") == 9 - len(sections)
+
+
 class _Resources(HTMLParser):
     """The URLs a page loads by itself: script, stylesheet/icon links, images, frames, media."""
 

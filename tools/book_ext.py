@@ -14,6 +14,7 @@
 import datetime
 import os
 import re
+from pathlib import Path
 
 from docutils import nodes
 from sphinx import addnodes
@@ -88,6 +89,8 @@ class SectionMap(SphinxDirective):
     """A two-column table Section | Topic; topics link to the pages present in the build."""
 
     def run(self):
+        # a section appears with its line in _toc.yml: re-read this page when the toc changes
+        self.env.note_dependency(str(Path(self.env.srcdir) / "_toc.yml"))
         docs = {doc.split("/")[-1][:2]: doc for doc in self.env.found_docs
                 if re.fullmatch(r"(.*/)?\d\d_\w+", doc)}
         table = nodes.table(classes=["section-map"])
