@@ -33,6 +33,8 @@ class LeNet(nn.Sequential):
 
     >>> LeNet()(torch.zeros(1, 1, 28, 28)).shape
     torch.Size([1, 10])
+    >>> LeNet()[:3](torch.zeros(1, 1, 28, 28)).shape      # the first conv block
+    torch.Size([1, 6, 14, 14])
     """
 
     def __init__(self, num_classes=10, activation=nn.Sigmoid, pool=nn.AvgPool2d):
@@ -45,6 +47,12 @@ class LeNet(nn.Sequential):
             nn.Linear(16 * 5 * 5, 120), activation(),
             nn.Linear(120, 84), activation(),
             nn.Linear(84, num_classes))
+
+    def __getitem__(self, index):
+        """``net[i]`` is a layer; ``net[:k]`` is a plain nn.Sequential of the first k layers."""
+        if isinstance(index, slice):
+            return nn.Sequential(*list(self)[index])
+        return super().__getitem__(index)
 
 
 class ModernLeNet(LeNet):

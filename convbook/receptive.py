@@ -19,7 +19,8 @@ from torch import nn
 
 from ._checks import pair
 
-__all__ = ["LayerField", "receptive_field", "EmpiricalField", "empirical_receptive_field"]
+__all__ = ["LayerField", "layer_geometry", "receptive_field", "EmpiricalField",
+           "empirical_receptive_field"]
 
 # Layers that act pixel by pixel: they leave the receptive field as it is.
 ELEMENTWISE = (nn.ReLU, nn.Sigmoid, nn.Tanh, nn.LeakyReLU, nn.GELU, nn.ELU, nn.SiLU, nn.Softplus,
@@ -43,7 +44,7 @@ class LayerField:
                      for u, s, p, r in zip(unit, self.stride, self.padding, self.size))
 
 
-def _geometry(layer):
+def layer_geometry(layer):
     """(kernel, stride, padding, dilation) of a spatial layer, each an (h, w) pair."""
     if isinstance(layer, nn.Conv2d):
         if isinstance(layer.padding, str):
@@ -85,7 +86,7 @@ def receptive_field(model):
     for index, layer in _spatial_layers(model):
         if not isinstance(layer, SPATIAL):
             continue
-        kernel, stride, pad, dilation = _geometry(layer)
+        kernel, stride, pad, dilation = layer_geometry(layer)
         for axis in range(2):
             span = dilation[axis] * (kernel[axis] - 1) + 1
             size[axis] += (span - 1) * jump[axis]
@@ -139,7 +140,7 @@ def empirical_receptive_field(model, input_shape, unit, uniform_weights=True):
     if uniform_weights:
         for i, layer in enumerate(net):
             if isinstance(layer, nn.MaxPool2d):
-                kernel, stride, padding, _ = _geometry(layer)
+                kernel, stride, padding, _ = layer_geometry(layer)
                 net[i] = nn.AvgPool2d(kernel, stride, padding)
             elif isinstance(layer, nn.Conv2d):
                 with torch.no_grad():

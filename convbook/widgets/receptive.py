@@ -27,7 +27,7 @@ from torch import nn
 from ..htmlgrid import STYLE
 from ..layers import LeNet
 from ..ops import output_shape
-from ..receptive import _geometry, empirical_receptive_field, receptive_field
+from ..receptive import layer_geometry, empirical_receptive_field, receptive_field
 
 __all__ = ["layers_from_text", "NetworkFields", "ReceptiveFieldWidget", "draw_field", "PRESETS",
            "sample_image"]
@@ -129,7 +129,7 @@ def _describe(layer):
     """Short name of a spatial layer: 'conv 5x5 s1 p2', 'maxpool 2x2 s2'."""
     kind = "conv" if isinstance(layer, nn.Conv2d) else (
         "maxpool" if isinstance(layer, nn.MaxPool2d) else "avgpool")
-    (k_h, k_w), s, p, d = _geometry(layer)
+    (k_h, k_w), s, p, d = layer_geometry(layer)
     both = lambda v: f"{v[0]}" + (f",{v[1]}" if v[1] != v[0] else "")  # noqa: E731
     return (f"{kind} {k_h}x{k_w} s{both(s)}" + (f" p{both(p)}" if any(p) else "")
             + (f" d{both(d)}" if d != (1, 1) else ""))
@@ -139,7 +139,7 @@ def _single_channel(layer, padding=True):
     """The layer's geometry with one channel and no bias (``padding=False``: none), for the ERF.
 
     empirical_receptive_field gives the copy uniform weights and average pooling."""
-    kernel, stride, pad, dilation = _geometry(layer)
+    kernel, stride, pad, dilation = layer_geometry(layer)
     pad = pad if padding else 0
     if isinstance(layer, nn.Conv2d):
         return nn.Conv2d(1, 1, kernel, stride, pad, dilation, bias=False)
@@ -161,7 +161,7 @@ class NetworkFields:
         image = torch.as_tensor(image, dtype=torch.float32)
         shapes = [tuple(image.shape)]
         for number, (layer, name) in enumerate(zip(self.layers, self.names), 1):
-            k, s, p, d = _geometry(layer)
+            k, s, p, d = layer_geometry(layer)
             try:
                 shapes.append(output_shape(shapes[-1], k, p, s, d))
             except ValueError:
@@ -211,7 +211,7 @@ class NetworkFields:
         """
         bounds = ((unit[0], unit[0]), (unit[1], unit[1]))
         for layer_number in range(b, a, -1):
-            kernel, stride, pad, dilation = _geometry(self.layers[layer_number - 1])
+            kernel, stride, pad, dilation = layer_geometry(self.layers[layer_number - 1])
             bounds = self.clip(layer_number - 1, tuple(
                 (lo * s - p, hi * s - p + d * (k - 1))
                 for (lo, hi), k, s, p, d in zip(bounds, kernel, stride, pad, dilation)))
