@@ -143,7 +143,7 @@ class ChannelExplorer:
         self._w_bias = widgets.FloatText(description="bias", layout=widgets.Layout(width="160px"))
         self._w_kernel = widgets.Textarea(description="kernel",
                                           layout=widgets.Layout(width="260px", height="120px"))
-        apply = widgets.Button(description="apply kernel")
+        apply = widgets.Button(description="apply kernel", layout=widgets.Layout(width="110px"))
         self._w_html = widgets.HTML()
         self._w_out.observe(lambda ch: self._syncing or self.set_output_channel(
             int(ch["new"])), names="value")
