@@ -19,10 +19,11 @@ from matplotlib.animation import FuncAnimation
 __all__ = ["jshtml", "show"]
 
 # matplotlib's player links Font Awesome from a CDN for its button icons: offline the
-# buttons would be blank. Replace the icons with plain Unicode symbols and drop the link.
-_ICONS = {"fa-minus": "\u2212", "fa-fast-backward": "\u23ee", "fa-step-backward": "\u25c1",
-          "fa-play fa-flip-horizontal": "\u25c0", "fa-pause": "\u23f8", "fa-play": "\u25b6",
-          "fa-step-forward": "\u25b7", "fa-fast-forward": "\u23ed", "fa-plus": "+"}
+# buttons would be blank. Replace the icons with Unicode symbols that DejaVu Sans (shipped
+# almost everywhere) covers, and drop the link.
+_ICONS = {"fa-minus": "\u2212", "fa-fast-backward": "\u21e4", "fa-step-backward": "\u25c1",
+          "fa-play fa-flip-horizontal": "\u25c0", "fa-pause": "\u275a\u275a", "fa-play": "\u25b6",
+          "fa-step-forward": "\u25b7", "fa-fast-forward": "\u21e5", "fa-plus": "+"}
 
 
 def _offline(html):
