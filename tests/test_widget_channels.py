@@ -186,3 +186,19 @@ def test_static_step_reuses_the_panels_and_moves_only_the_highlights():
     other = draw_channel_step(fig, X, K3, [0, 0, 0], 2, (1, 1))
     assert other[1].get_title() == "K[2][0]" and other != first   # new channel: redrawn
     plt.close(fig)
+
+
+def test_section_06_self_checks(capsys):
+    from convbook.exercises import check_conv2d_cost, check_corr2d_multi_in, check_grayscale_1x1
+    X2 = [[[1, 2], [3, 4]], [[0, 1], [1, 0]]]
+    assert check_corr2d_multi_in([[2, 7], [9, 8]], X2, [[[2]], [[3]]])
+    assert not check_corr2d_multi_in([[2, 7], [9, 9]], X2, [[[2]], [[3]]])
+    assert check_conv2d_cost((12832, 2563200), 16, 32, 5, 10)
+    assert check_conv2d_cost({"parameters": 12832, "flops": 2563200}, 16, 32, 5, 10)
+    assert not check_conv2d_cost((12800, 2563200), 16, 32, 5, 10)
+    assert not check_conv2d_cost(None, 16, 32, 5, 10)
+    assert check_grayscale_1x1(torch.full((1, 3, 1, 1), 1 / 3))
+    assert not check_grayscale_1x1([[1, 1, 1]])
+    out = capsys.readouterr().out
+    assert out.count("PASS") == 4 and out.count("FAIL") == 3 and "Not answered yet" in out
+    assert "c_o biases" in out                  # the hint names the wrong part

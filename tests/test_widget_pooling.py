@@ -205,3 +205,21 @@ def test_static_figure_uses_the_shared_drawing():
     draw_pooling_step(axes, X3, (2, 2), (0, 0), (1, 1), "avg", (1, 1))
     assert axes[1].get_title() == "avg pooling output"
     plt.close(fig)
+
+
+def test_section_07_self_checks(capsys):
+    from convbook.exercises import check_avg_pool_kernel, check_max_winner, check_pool2d
+    X = [[1, 5, 2, 0], [3, 0, 4, 8], [6, 2, 1, 1], [0, 7, 3, 2]]
+    assert check_pool2d([[5, 8], [7, 3]], X, 2)
+    assert not check_pool2d([[5, 8], [7, 2]], X, 2)
+    assert not check_pool2d(None, X, 2)
+    assert check_max_winner((3, 1), X, 3, (1, 0), padding=1, stride=2)
+    assert not check_max_winner((2, 0), X, 3, (1, 0), padding=1, stride=2)
+    assert not check_max_winner(7, X, 3, (1, 0), padding=1, stride=2)
+    assert check_avg_pool_kernel(torch.full((3, 3), 1 / 9), pool_size=3)
+    assert not check_avg_pool_kernel(torch.ones(3, 3), pool_size=3)
+    assert not check_avg_pool_kernel([1, 2], pool_size=3)
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(":")[0] for line in lines] == [
+        "PASS", "FAIL", "Not answered yet", "PASS", "FAIL", "FAIL", "PASS", "FAIL", "FAIL"]
+    assert all("Hint:" in line for line in lines if line.startswith("FAIL"))
