@@ -12,7 +12,7 @@ from html import escape
 import numpy as np
 import torch
 
-__all__ = ["grid_html", "row_html", "STYLE"]
+__all__ = ["grid_html", "row_html", "format_number", "STYLE"]
 
 # One stylesheet for every widget; a cell class names its role.
 STYLE = """<style>
@@ -35,7 +35,7 @@ STYLE = """<style>
 </style>"""
 
 
-def _fmt(value):
+def format_number(value):
     value = float(value)
     return f"{value:.0f}" if value.is_integer() else f"{value:.2f}"
 
@@ -60,7 +60,7 @@ def grid_html(M, title=None, styles=None, shade=None):
             attrs = ' class="%s"' % " ".join(f"cb-{r}" for r in role.split()) if role else ""
             if shade is not None and not role:
                 attrs = f' style="background:rgba(33,113,181,{0.08 + 0.6 * float(shade[i][j]):.2f})"'
-            cells.append(f"<td{attrs}>{_fmt(M[i, j])}</td>")
+            cells.append(f"<td{attrs}>{format_number(M[i, j])}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     caption = f"<caption>{escape(title)}</caption>" if title else ""
     return f'<table class="cb-grid">{caption}{"".join(rows)}</table>'

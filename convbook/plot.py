@@ -18,7 +18,7 @@ def _to_numpy(M):
 
 
 def _fmt(value):
-    return f"{value:.0f}" if float(value).is_integer() else f"{value:.2g}"
+    return f"{value:.0f}" if float(value).is_integer() else f"{value:.4g}"
 
 
 def draw_matrix(ax, M, title=None, highlight=(), highlight_color=HIGHLIGHT, numbers=True,

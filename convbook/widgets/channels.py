@@ -18,7 +18,7 @@ import torch
 from matplotlib.ticker import NullLocator
 
 from .._checks import as_tensor
-from ..htmlgrid import _fmt, grid_html, row_html
+from ..htmlgrid import format_number, grid_html, row_html
 from ..ops import corr2d, corr2d_multi_in_out
 from ..plot import ACCENT, draw_matrix, highlight_cells
 
@@ -63,7 +63,7 @@ def draw_channel_step(fig, X, K, bias, out_channel, position):
                                               (K[out_channel, c], f"K[{out_channel}][{c}]"),
                                               (partials[c], f"partial {c}")]):
                 axes.append(draw_matrix(fig.add_subplot(grid[c, col]), M, title))
-        extra = f" + {_fmt(bias[out_channel])}" if bias[out_channel] else ""
+        extra = f" + {format_number(bias[out_channel])}" if bias[out_channel] else ""
         axes.append(draw_matrix(fig.add_subplot(grid[:, 3]), Y,
                                 f"Y[{out_channel}] =\nsum of partials{extra}"))
         for ax in axes:
@@ -263,12 +263,12 @@ class ChannelExplorer:
         self.value = float(self.output[self._o, i, j])
         lines = []
         for c in range(self._X.shape[0]):
-            terms = " + ".join(f"{_fmt(self._X[c, r, s])}\u00d7{_fmt(self._K[self._o, c, a, b])}"
+            terms = " + ".join(f"{format_number(self._X[c, r, s])}\u00d7{format_number(self._K[self._o, c, a, b])}"
                                for (r, s), (a, b) in zip(self.window, self._kernel_cells()))
-            lines.append(f"partial {c}[{i}, {j}] = {terms} = {_fmt(self.partials[c, i, j])}")
-        sums = " + ".join(_fmt(p) for p in self.partials[:, i, j])
-        lines.append(f"Y[{self._o}][{i}, {j}] = {sums} + bias {_fmt(self._bias[self._o])} = "
-                     f"{_fmt(self.value)}")
+            lines.append(f"partial {c}[{i}, {j}] = {terms} = {format_number(self.partials[c, i, j])}")
+        sums = " + ".join(format_number(p) for p in self.partials[:, i, j])
+        lines.append(f"Y[{self._o}][{i}, {j}] = {sums} + bias {format_number(self._bias[self._o])} = "
+                     f"{format_number(self.value)}")
         self.arithmetic = "\n".join(lines)
         self._sync_controls()
         self._w_html.value = self._render()
@@ -286,7 +286,7 @@ class ChannelExplorer:
         self._w_step.value = self._position[0] * self.output.shape[2] + self._position[1]
         self._w_bias.value = float(self._bias[self._o])
         self._w_kernel.value = "\n\n".join(
-            "\n".join(" ".join(_fmt(v) for v in row) for row in k.tolist()) for k in self._K[self._o])
+            "\n".join(" ".join(format_number(v) for v in row) for row in k.tolist()) for k in self._K[self._o])
         self._syncing = False
 
     def _render(self):

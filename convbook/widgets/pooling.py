@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 
 from .._checks import as_tensor, pair
-from ..htmlgrid import _fmt, grid_html, row_html
+from ..htmlgrid import format_number, grid_html, row_html
 from ..ops import output_shape, pool2d
 from ..plot import ACCENT, draw_matrix
 
@@ -77,8 +77,8 @@ def dropped_lines(input_size, pool_size, padding, stride):
 
 def _arithmetic(values, mode):
     if mode == "max":
-        return f"max({', '.join(_fmt(v) for v in values)}) = {_fmt(max(values))}"
-    return f"({' + '.join(_fmt(v) for v in values)}) / {len(values)} = {_fmt(sum(values) / len(values))}"
+        return f"max({', '.join(format_number(v) for v in values)}) = {format_number(max(values))}"
+    return f"({' + '.join(format_number(v) for v in values)}) / {len(values)} = {format_number(sum(values) / len(values))}"
 
 
 def draw_pooling_step(axes, X, pool_size, padding, stride, mode, position):
@@ -182,7 +182,7 @@ class PoolingExplorer:
             widgets.HBox([self._w_values, apply])])
 
     def _matrix_text(self):
-        return "\n".join(" ".join(_fmt(v) for v in row) for row in self._X.tolist())
+        return "\n".join(" ".join(format_number(v) for v in row) for row in self._X.tolist())
 
     def _on_setting(self, _change):
         if self._syncing:

@@ -27,7 +27,7 @@ import matplotlib.pyplot as plt
 import torch
 
 from .._checks import as_tensor, check_ndim
-from ..htmlgrid import _fmt as fmt_number
+from ..htmlgrid import format_number as fmt_number
 from ..htmlgrid import grid_html, row_html
 from ..kernels import kernel as named_kernel
 from ..ops import conv2d, corr2d
