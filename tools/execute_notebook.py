@@ -11,6 +11,7 @@ from pathlib import Path
 
 import jupytext
 import nbformat
+from jupytext.combine import combine_inputs_with_outputs
 from jupytext.compare import compare_notebooks
 from nbclient import NotebookClient
 
@@ -21,11 +22,15 @@ def execute(md_path: Path) -> float:
     md_path = md_path.with_suffix(".md")
     ipynb_path = md_path.with_suffix(".ipynb")
     notebook = jupytext.read(md_path)
+    if ipynb_path.exists():   # keep the cell ids of unchanged cells, so diffs stay small
+        notebook = combine_inputs_with_outputs(notebook, nbformat.read(ipynb_path, as_version=4))
+        for cell in notebook.cells:
+            cell.pop("outputs", None) if cell.cell_type != "code" else cell.update(outputs=[])
     notebook.metadata.setdefault("jupytext", {})["formats"] = FORMATS
     notebook.metadata["kernelspec"] = {
         "name": "python3", "display_name": "Python 3", "language": "python"}
     start = time.perf_counter()
-    NotebookClient(notebook, timeout=600, kernel_name="python3",
+    NotebookClient(notebook, timeout=600, kernel_name="python3", record_timing=False,
                    resources={"metadata": {"path": str(md_path.parent)}}).execute()
     elapsed = time.perf_counter() - start
     nbformat.write(notebook, ipynb_path)
