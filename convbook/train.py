@@ -38,7 +38,8 @@ class History:
     seconds: list = field(default_factory=list)      # training time of each epoch (no evaluation)
     examples: int = 0                                 # training examples per epoch
     source: str = ""
-    # finer-grained points for the curves: (fractional epoch, running loss, running acc)
+    # finer points for the curves: (fractional epoch, mean loss, accuracy) of the batches
+    # since the previous point
     steps: list = field(default_factory=list)
 
     @property
@@ -271,6 +272,56 @@ class _LivePlot:
         self.handle.update(self._image(history))
 
 
+class _DisplayFile:
+    """A write-only file that shows the last line written in one notebook display (a text
+    output updated in place): a tqdm bar drawn there needs no widgets and leaves no widget
+    state in a saved notebook."""
+
+    def __init__(self):
+        from IPython.display import Pretty, display
+
+        self.handle = display(Pretty(""), display_id=True)
+
+    def write(self, text):
+        from IPython.display import Pretty
+
+        line = text.strip("\r\n")
+        if line.strip():
+            self.handle.update(Pretty(line))
+
+    def flush(self):
+        pass
+
+
+class _ProgressBar:
+    """tqdm over all batches: on stderr in a terminal; in a notebook drawn as text in a display
+    that is replaced by a one-line summary when training ends."""
+
+    def __init__(self, total, enabled):
+        from tqdm import tqdm
+
+        self.file = _DisplayFile() if enabled and in_notebook() else None
+        self.bar = tqdm(total=total, desc="training", unit="batch", disable=not enabled,
+                        leave=self.file is not None, file=self.file,
+                        ncols=90 if self.file is not None else None)
+
+    def update(self):
+        self.bar.update(1)
+
+    def set_postfix(self, **kwargs):
+        self.bar.set_postfix(**kwargs)
+
+    def write(self, line):
+        self.bar.write(line)
+
+    def close(self, summary):
+        self.bar.close()
+        if self.file is not None:
+            from IPython.display import Pretty
+
+            self.file.handle.update(Pretty(summary))
+
+
 def _optimizer(optimizer, net, lr):
     if isinstance(optimizer, torch.optim.Optimizer):
         return optimizer
@@ -293,7 +344,8 @@ def train(net, train_data, test_data=None, epochs=10, lr=0.9, optimizer="sgd", b
     the curves in place (True in a notebook when 'auto'); otherwise one line per epoch is printed.
     ``source`` names the data on the plot and in the history. The data and the convolution
     weights are kept in channels-last memory layout (faster on CPU). ``log`` prints the per-epoch
-    lines (default: ``tqdm.write``, which keeps the progress bar intact).
+    lines (default: ``tqdm.write``, which keeps the progress bar intact). ``History.seconds``
+    counts training only (no evaluation, no drawing).
     """
     if not isinstance(net, nn.Module):
         raise TypeError(f"net must be a torch.nn.Module, got {type(net).__name__}")
@@ -313,8 +365,6 @@ def train(net, train_data, test_data=None, epochs=10, lr=0.9, optimizer="sgd", b
     if test is not None:
         test = (test[0].contiguous(memory_format=torch.channels_last), test[1])
 
-    from tqdm.auto import tqdm
-
     generator = torch.Generator().manual_seed(int(seed))
     n, num_batches = len(X), -(-len(X) // batch_size)
     marks = {max(1, round(num_batches * k / updates_per_epoch)) for k in
@@ -322,15 +372,15 @@ def train(net, train_data, test_data=None, epochs=10, lr=0.9, optimizer="sgd", b
     history = History(examples=n, source=source)
     plot = _LivePlot(epochs, source) if (live is True or (live == "auto" and in_notebook())) \
         else None
-    bar = tqdm(total=epochs * num_batches, desc="training", unit="batch", leave=False,
-               disable=not progress)
-    log = tqdm.write if log is None else log
+    bar = _ProgressBar(epochs * num_batches, progress)
+    log = bar.write if log is None else log
     try:
         for epoch in range(epochs):
             net.train()
-            start = time.perf_counter()
+            start, paused = time.perf_counter(), 0.0
             order = torch.randperm(n, generator=generator)
             loss_sum, correct, seen = 0.0, 0, 0
+            window = [0.0, 0, 0]           # loss sum, correct, seen since the last curve point
             for b in range(num_batches):
                 index = order[b * batch_size:(b + 1) * batch_size]
                 Xb, yb = X[index], y[index]
@@ -340,16 +390,21 @@ def train(net, train_data, test_data=None, epochs=10, lr=0.9, optimizer="sgd", b
                 loss.backward()
                 opt.step()
                 with torch.no_grad():
-                    loss_sum += loss.item() * len(yb)
-                    correct += (out.argmax(1) == yb).sum().item()
-                    seen += len(yb)
-                bar.update(1)
+                    batch_loss = loss.item() * len(yb)
+                    batch_correct = (out.argmax(1) == yb).sum().item()
+                loss_sum, correct, seen = loss_sum + batch_loss, correct + batch_correct, \
+                    seen + len(yb)
+                window = [window[0] + batch_loss, window[1] + batch_correct, window[2] + len(yb)]
+                bar.update()
                 if b + 1 in marks:
-                    history.steps.append((epoch + (b + 1) / num_batches, loss_sum / seen,
-                                          correct / seen))
+                    history.steps.append((epoch + (b + 1) / num_batches, window[0] / window[2],
+                                          window[1] / window[2]))
+                    window = [0.0, 0, 0]
                     if plot is not None and b + 1 < num_batches:
+                        tick = time.perf_counter()
                         plot.update(history)
-            history.seconds.append(time.perf_counter() - start)
+                        paused += time.perf_counter() - tick
+            history.seconds.append(time.perf_counter() - start - paused)
             history.train_loss.append(loss_sum / seen)
             history.train_acc.append(correct / seen)
             if test is not None:
@@ -364,5 +419,6 @@ def train(net, train_data, test_data=None, epochs=10, lr=0.9, optimizer="sgd", b
                     f"{history.train_loss[-1]:.3f}, train acc {history.train_acc[-1]:.3f}"
                     f"{test_text} ({n / history.seconds[-1]:,.0f} examples/s)")
     finally:
-        bar.close()
+        bar.close(f"trained {len(history.seconds)} epochs of {n:,} examples in "
+                  f"{sum(history.seconds):.1f} s ({history.examples_per_second:,.0f} examples/s)")
     return history
