@@ -1,0 +1,129 @@
+"""One epoch of the classic LeNet: convbook's in-memory loop vs a d2l-style DataLoader loop.
+
+Both train the same network (same initial weights) on the same Fashion-MNIST training set with
+batch 256 and SGD (lr 0.9), one epoch each, interleaved round by round so a machine that
+speeds up or slows down affects both alike. The d2l-style loop is the book's ``train_ch6``:
+a map-style dataset converting one image at a time the way torchvision's FashionMNIST +
+ToTensor does (PIL image -> float tensor / 255), a DataLoader with shuffle and 4 workers
+(d2l's ``get_dataloader_workers()``), and the same forward/backward/step per batch.
+convbook's time is the whole ``train()`` call (including its one-time uint8 -> float
+conversion), with no evaluation.
+
+The physical bound: a float32 matmul probe measured in the same run gives GFLOP/s; a training
+example costs about 3x LeNet's forward FLOPs (forward + two backward products), so
+bound = GFLOP/s / (3 x forward FLOPs) examples/s. Goals: convbook >= 1.5x the DataLoader loop
+and >= 35% of the bound.
+
+Run: python benchmarks/bench_train.py   (or `make bench`); about a minute on 2 cores.
+"""
+import copy
+import statistics
+import time
+import warnings
+
+import numpy as np
+import torch
+from PIL import Image
+from torch.nn import functional as F
+from torch.utils.data import DataLoader, Dataset
+
+from convbook.data import load_fashion_mnist
+from convbook.layers import LeNet
+from convbook.train import init_xavier, layer_summary, train
+
+ROUNDS, BATCH, LR, WORKERS = 3, 256, 0.9, 4
+
+
+class TorchvisionStyleFashionMNIST(Dataset):
+    """What torchvision.datasets.FashionMNIST(transform=ToTensor()) does per item."""
+
+    def __init__(self, images, labels):
+        self.images, self.labels = images, labels
+
+    def __len__(self):
+        return len(self.images)
+
+    def __getitem__(self, i):
+        image = Image.fromarray(self.images[i].numpy(), mode="L")
+        x = torch.from_numpy(np.array(image, np.uint8, copy=True))
+        x = x.view(image.size[1], image.size[0], 1).permute(2, 0, 1).contiguous()
+        return x.float().div(255), int(self.labels[i])
+
+
+def d2l_epoch(net, dataset):
+    """One epoch of d2l's train_ch6 loop (without its plotting); returns examples/s."""
+    loader = DataLoader(dataset, BATCH, shuffle=True, num_workers=WORKERS)
+    optimizer = torch.optim.SGD(net.parameters(), lr=LR)
+    loss = torch.nn.CrossEntropyLoss()
+    start = time.perf_counter()
+    net.train()
+    metric = [0.0, 0.0, 0]
+    for X, y in loader:
+        optimizer.zero_grad()
+        y_hat = net(X)
+        l = loss(y_hat, y)
+        l.backward()
+        optimizer.step()
+        with torch.no_grad():
+            metric[0] += float(l) * X.shape[0]
+            metric[1] += float((y_hat.argmax(1) == y).sum())
+            metric[2] += X.shape[0]
+    return metric[2] / (time.perf_counter() - start)
+
+
+def convbook_epoch(net, images, labels):
+    start = time.perf_counter()
+    train(net, (images, labels), None, epochs=1, lr=LR, optimizer="sgd", batch_size=BATCH,
+          seed=0, progress=False, live=False, log=lambda line: None)
+    return len(images) / (time.perf_counter() - start)
+
+
+def matmul_gflops(n=1024, repeats=20):
+    """Best float32 matmul speed over ``repeats`` products of n x n matrices (GFLOP/s)."""
+    a, b = torch.randn(n, n), torch.randn(n, n)
+    a @ b
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        a @ b
+        best = min(best, time.perf_counter() - start)
+    return 2 * n ** 3 / best / 1e9
+
+
+def main():
+    data = load_fashion_mnist(progress=False)
+    images, labels = data.train
+    torch.manual_seed(0)
+    initial = init_xavier(LeNet())
+    forward_flops = layer_summary(initial).flops
+    dataset = TorchvisionStyleFashionMNIST(images, labels)
+    print(f"classic LeNet, 1 epoch of {len(images):,} images, batch {BATCH}, SGD lr {LR}; "
+          f"{torch.get_num_threads()} torch threads; data: {data.source}")
+    print(f"{'round':<7}{'convbook ex/s':>15}{'d2l DataLoader ex/s':>21}{'ratio':>8}"
+          f"{'matmul GFLOP/s':>16}")
+    # d2l asks for 4 workers whatever the machine; PyTorch warns when that exceeds the cores
+    warnings.filterwarnings("ignore", message="This DataLoader will create")
+    warm = slice(0, 4 * BATCH)      # warm-up (oneDNN primitives, worker start-up), not timed
+    convbook_epoch(copy.deepcopy(initial), images[warm], labels[warm])
+    d2l_epoch(copy.deepcopy(initial), TorchvisionStyleFashionMNIST(images[warm], labels[warm]))
+    results = {"convbook": [], "d2l": [], "gflops": []}
+    for r in range(ROUNDS):
+        results["gflops"].append(matmul_gflops())
+        results["convbook"].append(convbook_epoch(copy.deepcopy(initial), images, labels))
+        results["d2l"].append(d2l_epoch(copy.deepcopy(initial), dataset))
+        print(f"{r + 1:<7}{results['convbook'][-1]:>15,.0f}{results['d2l'][-1]:>21,.0f}"
+              f"{results['convbook'][-1] / results['d2l'][-1]:>8.2f}"
+              f"{results['gflops'][-1]:>16.1f}", flush=True)
+    ours, theirs = statistics.median(results["convbook"]), statistics.median(results["d2l"])
+    gflops = statistics.median(results["gflops"])
+    bound = gflops * 1e9 / (3 * forward_flops)
+    ratio, fraction = ours / theirs, ours / bound
+    print(f"median: convbook {ours:,.0f} ex/s, d2l-style DataLoader {theirs:,.0f} ex/s, "
+          f"ratio {ratio:.2f}x (goal >= 1.5: {'met' if ratio >= 1.5 else 'NOT met'})")
+    print(f"bound: {gflops:.1f} GFLOP/s / (3 x {forward_flops:,} FLOPs) = {bound:,.0f} ex/s; "
+          f"convbook reaches {fraction:.0%} of it, {ours * 3 * forward_flops / 1e9:.1f} GFLOP/s "
+          f"(goal >= 35%: {'met' if fraction >= 0.35 else 'NOT met'})")
+
+
+if __name__ == "__main__":
+    main()
