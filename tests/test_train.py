@@ -151,3 +151,43 @@ def test_plot_history_draws_three_curves():
     ax = T.plot_history(h, matplotlib.figure.Figure().add_subplot(), label="modern")
     assert [line.get_label() for line in ax.get_lines()] == [
         "modern train loss", "modern train acc", "modern test acc"]
+
+
+def test_confusion_matrix_counts_and_checks():
+    counts = T.confusion_matrix(torch.tensor([0, 0, 1, 2, 2, 2]), torch.tensor([0, 1, 1, 2, 0, 2]), 3)
+    assert counts.tolist() == [[1, 1, 0], [0, 1, 0], [1, 0, 2]]
+    assert counts.sum() == 6
+    with pytest.raises(ValueError, match="same length"):
+        T.confusion_matrix(torch.tensor([0, 1]), torch.tensor([0]), 2)
+    with pytest.raises(ValueError, match="y_pred must hold classes 0..1"):
+        T.confusion_matrix(torch.tensor([0, 1]), torch.tensor([0, 2]), 2)
+
+
+def test_layer_summary_of_lenet():
+    s = T.layer_summary(LeNet())
+    assert (s.parameters, s.flops) == (61706, 833040)      # d2l's count and DESIGN.md's anchor
+    assert [shape for name, shape, _, _ in s if name in ("Conv2d", "AvgPool2d")] == [
+        (6, 28, 28), (6, 14, 14), (16, 10, 10), (16, 5, 5)]
+    assert T.layer_summary(ModernLeNet()).parameters == 61706
+    assert "total" in str(s)
+    with pytest.raises(TypeError, match="net must be a torch.nn.Sequential"):
+        T.layer_summary(nn.Linear(2, 2))
+
+
+def test_plot_helpers_for_the_lenet_section():
+    from convbook.plot import show_confusion, show_feature_maps
+
+    fig = show_confusion(torch.tensor([[3, 1], [0, 4]]), ["a", "b"], title="t")
+    assert [t.get_text() for t in fig.axes[0].texts] == ["3", "1", "4"]   # zeros left blank
+    with pytest.raises(ValueError, match="class_names must name all 2 classes"):
+        show_confusion([[1, 0], [0, 1]], ["a"])
+    with pytest.raises(ValueError, match="square"):
+        show_confusion([[1, 0, 0], [0, 1, 0]], ["a", "b"])
+    maps = torch.rand(2, 16, 10, 10)
+    fig = show_feature_maps(torch.rand(2, 28, 28), list(maps), ["x", "y"], maps_per_row=8)
+    assert len(fig.axes) == 2 * 2 * 9
+    with pytest.raises(ValueError, match="equally long"):
+        show_feature_maps([torch.rand(28, 28)], list(maps))
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
