@@ -422,7 +422,7 @@ def main(argv=None):
     start = time.perf_counter()
     try:
         name, path = ensure_fashion_mnist(source=args.source)
-    except DataUnavailableError as e:
+    except (DataUnavailableError, ValueError) as e:    # ValueError: a damaged cached file
         print(e, file=sys.stderr)
         return 1
     print(f"Fashion-MNIST ready in {time.perf_counter() - start:.1f} s\n  source: {name}\n"
