@@ -36,7 +36,11 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=book $(ALLOW_ROOT) $(LAB_ARGS)
 
 data: $(STAMP)
+	command -v npm >/dev/null || { test "$$(id -u)" = 0 && apt-get install -y npm >/dev/null; } || true
 	$(BIN)/python -m convbook.data
+
+# Notebooks run two at a time (-n 2): one torch thread each keeps them from fighting over the cores.
+test: export OMP_NUM_THREADS := 1
 
 test: $(STAMP) data
 	$(BIN)/python -m pytest tests book convbook --doctest-modules -n 2 --dist loadfile \

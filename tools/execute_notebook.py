@@ -24,6 +24,7 @@ def execute(md_path: Path) -> float:
     notebook = jupytext.read(md_path)
     if ipynb_path.exists():   # keep the cell ids of unchanged cells, so diffs stay small
         notebook = combine_inputs_with_outputs(notebook, nbformat.read(ipynb_path, as_version=4))
+        notebook.metadata.pop("widgets", None)      # stale widget state; execution stores anew
         for cell in notebook.cells:
             cell.pop("outputs", None) if cell.cell_type != "code" else cell.update(outputs=[])
     notebook.metadata.setdefault("jupytext", {})["formats"] = FORMATS
