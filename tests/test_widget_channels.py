@@ -135,7 +135,7 @@ def test_bad_constructor_arguments_raise_naming_the_argument(kwargs, error, name
 def test_controls_drive_the_state():
     w = ChannelExplorer(X, K)
     w._w_add.click()
-    assert w.num_output_channels == 2 and w._w_out.options == ("0", "1")
+    assert w.num_output_channels == 2 and w._w_out.options == (("Y[0]", "0"), ("Y[1]", "1"))
     w._w_out.value = "0"
     assert w.output_channel == 0
     w._w_step.value = 2
@@ -202,3 +202,28 @@ def test_section_06_self_checks(capsys):
     out = capsys.readouterr().out
     assert out.count("PASS") == 4 and out.count("FAIL") == 3 and "Not answered yet" in out
     assert "c_o biases" in out                  # the hint names the wrong part
+
+
+def test_output_buttons_shrink_in_the_browser_when_channels_are_removed():
+    # Regression: the ipywidgets 8 ToggleButtons view rebuilds its buttons only when a new
+    # label differs from the old button's index string; labels "0", "1", "2" never did, so
+    # after "- output channel" JupyterLab kept the removed channels' buttons (several shown as
+    # selected). Labels must never equal their index.
+    w = ChannelExplorer(X, K)
+    w.add_output_channel()
+    w.add_output_channel()
+    w.remove_output_channel()
+    labels = w._w_out._options_labels
+    assert len(labels) == 2
+    assert all(label != str(index) for index, label in enumerate(labels))
+    w._w_out.value = "0"
+    assert w.output_channel == 0 and w._w_out.index == 0
+
+
+def test_negative_numbers_are_parenthesised_in_the_arithmetic():
+    w = ChannelExplorer(X, K)
+    w.set_kernel([[[1, 0], [0, 1]], [[0, 0], [0, -1]]])
+    w.set_bias(-1.5)
+    lines = w.arithmetic.splitlines()
+    assert lines[1] == "partial 1[0, 0] = 1\u00d70 + 2\u00d70 + 4\u00d70 + 5\u00d7(-1) = -5"
+    assert lines[-1] == "Y[0][0, 0] = 4 + (-5) + bias (-1.50) = -2.50"

@@ -29,6 +29,12 @@ DEFAULT_K = [[[0, 1], [2, 3]], [[1, 2], [3, 4]]]
 MAX_IN, MAX_OUT, MAX_SIDE = 4, 6, 8
 
 
+def _signed(value):
+    """A number for a sum or product: negative ones in parentheses, "3×(-1) + (-8)"."""
+    text = format_number(value)
+    return f"({text})" if text.startswith("-") else text
+
+
 def channel_partials(X, K):
     """Per-input-channel partial results for one output channel: X is c_i x h x w, K is
     c_i x k_h x k_w; returns c_i x h' x w' (their sum is ``corr2d_multi_in(X, K)``).
@@ -263,11 +269,11 @@ class ChannelExplorer:
         self.value = float(self.output[self._o, i, j])
         lines = []
         for c in range(self._X.shape[0]):
-            terms = " + ".join(f"{format_number(self._X[c, r, s])}\u00d7{format_number(self._K[self._o, c, a, b])}"
+            terms = " + ".join(f"{_signed(self._X[c, r, s])}\u00d7{_signed(self._K[self._o, c, a, b])}"
                                for (r, s), (a, b) in zip(self.window, self._kernel_cells()))
             lines.append(f"partial {c}[{i}, {j}] = {terms} = {format_number(self.partials[c, i, j])}")
-        sums = " + ".join(format_number(p) for p in self.partials[:, i, j])
-        lines.append(f"Y[{self._o}][{i}, {j}] = {sums} + bias {format_number(self._bias[self._o])} = "
+        sums = " + ".join(_signed(p) for p in self.partials[:, i, j])
+        lines.append(f"Y[{self._o}][{i}, {j}] = {sums} + bias {_signed(self._bias[self._o])} = "
                      f"{format_number(self.value)}")
         self.arithmetic = "\n".join(lines)
         self._sync_controls()
@@ -279,7 +285,11 @@ class ChannelExplorer:
 
     def _sync_controls(self):
         self._syncing = True
-        self._w_out.options = [str(c) for c in range(self._K.shape[0])]
+        # Labels must differ from the button indices: the ipywidgets 8 ToggleButtons view
+        # decides whether to rebuild its buttons by comparing each new label with the old
+        # button's index string, so labels "0", "1" never drop buttons when channels are
+        # removed (stale buttons stay, several look selected).
+        self._w_out.options = [(f"Y[{c}]", str(c)) for c in range(self._K.shape[0])]
         self._w_out.value = str(self._o)
         last = self.output[0].numel() - 1
         self._w_step.max = self._w_play.max = last
