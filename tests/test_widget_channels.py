@@ -227,3 +227,24 @@ def test_negative_numbers_are_parenthesised_in_the_arithmetic():
     lines = w.arithmetic.splitlines()
     assert lines[1] == "partial 1[0, 0] = 1\u00d70 + 2\u00d70 + 4\u00d70 + 5\u00d7(-1) = -5"
     assert lines[-1] == "Y[0][0, 0] = 4 + (-5) + bias (-1.50) = -2.50"
+
+
+@pytest.mark.parametrize("bias", [1e308, float("inf"), float("nan"), "abc"])
+def test_a_bias_float32_cannot_hold_is_refused_and_the_field_reset(bias):
+    # Regression: typing 1e308 in the bias field raised RuntimeError (overflow) inside the
+    # widget callback: a traceback in the log, the field showing 1e308, the grids the old bias.
+    w = ChannelExplorer(X, K, bias=2.0)
+    w.set_bias(bias)
+    assert "bias refused" in w.message and 'class="cb-error"' in w._w_html.value
+    assert w.bias.tolist() == [2.0] and w._w_bias.value == 2.0
+    w._w_bias.value = 1e308                       # the field, as the browser sets it
+    assert "bias refused" in w.message and w._w_bias.value == 2.0
+
+
+@pytest.mark.parametrize("text", ["nan 1\n1 1\n\n1 1\n1 1", "1e999 1\n1 1\n\n1 1\n1 1"])
+def test_kernels_that_are_not_finite_are_refused(text):
+    w = ChannelExplorer(X, K)
+    w.set_kernel(text)
+    assert "finite" in w.message and w.output[0].tolist() == [[56, 72], [104, 120]]
+    w.add_output_channel(kernel=[[[float("inf"), 0], [0, 0]], [[0, 0], [0, 0]]])
+    assert "finite" in w.message and w.num_output_channels == 1

@@ -133,6 +133,18 @@ def test_values_from_text_and_refusal_of_bad_text():
     assert "values refused" in w.message
 
 
+@pytest.mark.parametrize("text", ["nan 1\n1 1", "1e999 1\n1 1", "-inf 1\n2 3"])
+def test_values_that_are_not_finite_are_refused(text):
+    # Regression: typing nan/inf in the browser was accepted and showed "max(nan) = nan",
+    # or "-inf" cells that look like the max-pooling padding.
+    w = PoolingExplorer(X3, pool_size=2, stride=1)
+    w.set_values(text)
+    assert "values refused" in w.message and "finite" in w.message
+    assert w.output.tolist() == [[4, 5], [7, 8]]
+    with pytest.raises(ValueError, match="X"):
+        PoolingExplorer(torch.tensor([[1.0, float("nan")], [0.0, 1.0]]))
+
+
 def test_changing_values_reclamps_the_window():
     w = PoolingExplorer(X4, pool_size=4)
     w.set_values([[1, 2], [3, 4]])

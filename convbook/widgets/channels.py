@@ -189,8 +189,16 @@ class ChannelExplorer:
         self._refresh()
 
     def set_bias(self, value):
-        """Bias of the selected output channel."""
-        self._bias[self._o] = float(value)
+        """Bias of the selected output channel; a value that is not a finite float32 number
+        is refused with a note (the bias field shows the bias in use again)."""
+        try:
+            value = float(value)
+        except (TypeError, ValueError):
+            return self._refuse(f"bias refused: it must be a number, got {value!r}")
+        if not abs(value) <= torch.finfo(self._bias.dtype).max:     # also catches nan
+            return self._refuse(f"bias refused: it must be a finite number of at most "
+                                f"{torch.finfo(self._bias.dtype).max:.3g} in size, got {value!r}")
+        self._bias[self._o] = value
         self._refresh()
 
     def set_kernel(self, kernel):
@@ -207,6 +215,8 @@ class ChannelExplorer:
         if tuple(kernel.shape) != tuple(self._K.shape[1:]):
             return self._refuse(f"kernel refused: it must have shape {tuple(self._K.shape[1:])} "
                                 f"(c_i x k_h x k_w), got {tuple(kernel.shape)}")
+        if not torch.isfinite(kernel).all():
+            return self._refuse("kernel refused: it must hold finite numbers (no inf or nan)")
         self._K[self._o] = kernel
         self._refresh()
 
@@ -218,6 +228,8 @@ class ChannelExplorer:
         new = self._K[-1] + 1 if kernel is None else as_tensor(kernel, "kernel").float()
         if tuple(new.shape) != tuple(self._K.shape[1:]):
             return self._refuse(f"kernel refused: it must have shape {tuple(self._K.shape[1:])}")
+        if not torch.isfinite(new).all():
+            return self._refuse("kernel refused: it must hold finite numbers (no inf or nan)")
         self._K = torch.cat([self._K, new[None]])
         self._bias = torch.cat([self._bias, torch.tensor([float(bias)])])
         self._o = self._K.shape[0] - 1

@@ -147,7 +147,10 @@ class PoolingExplorer:
             raise ValueError(f"X must be a 2-D matrix (height x width), got shape {tuple(X.shape)}")
         if not (1 <= X.shape[0] <= MAX_SIDE and 1 <= X.shape[1] <= MAX_SIDE):
             raise ValueError(f"X must be between 1x1 and {MAX_SIDE}x{MAX_SIDE}, got {tuple(X.shape)}")
-        return X.to(torch.get_default_dtype())
+        X = X.to(torch.get_default_dtype())
+        if not torch.isfinite(X).all():     # -inf is the max-pooling padding; nan has no max
+            raise ValueError("X must hold finite numbers (no inf or nan)")
+        return X
 
     # ---- controls ---------------------------------------------------------------------
     def _build_controls(self):
