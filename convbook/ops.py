@@ -59,13 +59,12 @@ def _correlate(X, K, padding, stride, dilation=(1, 1)):
     c_o, c_i, k_h, k_w = K.shape
     X = F.pad(X, (p_w, p_w, p_h, p_h))
     if c_o == c_i == 1:
-        Y = None
+        Y = X.new_zeros((out_h, out_w))
         for a in range(k_h):
             for b in range(k_w):
                 window = X[0, a * d_h: a * d_h + s_h * (out_h - 1) + 1: s_h,
                            b * d_w: b * d_w + s_w * (out_w - 1) + 1: s_w]
-                term = window * K[0, 0, a, b]
-                Y = term if Y is None else Y.add_(term)
+                Y = Y.addcmul_(window, K[0, 0, a, b])      # Y += window * K[a, b], fused
         return Y[None]
     windows = X.unfold(1, d_h * (k_h - 1) + 1, s_h).unfold(2, d_w * (k_w - 1) + 1, s_w)
     windows = windows[..., ::d_h, ::d_w]                      # c_i x out_h x out_w x k_h x k_w
