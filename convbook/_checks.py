@@ -60,7 +60,7 @@ def check_fits(input_hw, kernel_hw, padding, dilation=(1, 1), kernel_name="K", i
 def positive_int(value, name):
     """A plain int >= 1."""
     if isinstance(value, bool) or not isinstance(value, Integral):
-        raise TypeError(f"{name} must be an int, got {value!r}")
+        raise TypeError(f"{name} must be a positive int, got {value!r}")
     if value < 1:
-        raise ValueError(f"{name} must be positive (>= 1), got {value!r}")
+        raise ValueError(f"{name} must be a positive int (>= 1), got {value!r}")
     return int(value)

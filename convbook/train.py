@@ -25,6 +25,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from ._checks import positive_int
+
 __all__ = ["History", "train", "evaluate_accuracy", "predict", "confusion_matrix", "as_images",
            "init_xavier", "layer_summary", "plot_history", "in_notebook"]
 
@@ -53,14 +55,6 @@ class History:
         test = f", test acc {self.test_acc[-1]:.3f}" if self.test_acc else ""
         return (f"loss {self.train_loss[-1]:.3f}, train acc {self.train_acc[-1]:.3f}{test}; "
                 f"{self.examples_per_second:,.0f} examples/s over {len(self.seconds)} epochs")
-
-
-def _check_positive_int(value, name):
-    if isinstance(value, bool) or not isinstance(value, Integral):
-        raise TypeError(f"{name} must be a positive int, got {value!r}")
-    if value < 1:
-        raise ValueError(f"{name} must be a positive int (>= 1), got {value!r}")
-    return int(value)
 
 
 def as_images(X, name="X"):
@@ -113,7 +107,7 @@ def init_xavier(net):
 def predict(net, X, batch_size=1024):
     """Predicted class of every image in ``X`` (evaluation mode, in batches), an int64 tensor."""
     X = as_images(X)
-    batch_size = _check_positive_int(batch_size, "batch_size")
+    batch_size = positive_int(batch_size, "batch_size")
     was_training = net.training
     net.eval()
     try:
@@ -139,7 +133,7 @@ def confusion_matrix(y_true, y_pred, num_classes=10):
     >>> confusion_matrix(torch.tensor([0, 1, 1]), torch.tensor([0, 0, 1]), 2).tolist()
     [[1, 0], [1, 1]]
     """
-    num_classes = _check_positive_int(num_classes, "num_classes")
+    num_classes = positive_int(num_classes, "num_classes")
     y_true, y_pred = torch.as_tensor(y_true).long(), torch.as_tensor(y_pred).long()
     if y_true.shape != y_pred.shape or y_true.dim() != 1:
         raise ValueError(f"y_true and y_pred must be 1-D and of the same length, got shapes "
@@ -351,9 +345,9 @@ def train(net, train_data, test_data=None, epochs=10, lr=0.9, optimizer="sgd", b
         raise TypeError(f"net must be a torch.nn.Module, got {type(net).__name__}")
     X, y = _as_pair(train_data, "train_data")
     test = _as_pair(test_data, "test_data") if test_data is not None else None
-    epochs = _check_positive_int(epochs, "epochs")
-    batch_size = _check_positive_int(batch_size, "batch_size")
-    updates_per_epoch = _check_positive_int(updates_per_epoch, "updates_per_epoch")
+    epochs = positive_int(epochs, "epochs")
+    batch_size = positive_int(batch_size, "batch_size")
+    updates_per_epoch = positive_int(updates_per_epoch, "updates_per_epoch")
     if isinstance(seed, bool) or not isinstance(seed, Integral):
         raise TypeError(f"seed must be an int, got {seed!r}")
     if live not in ("auto", True, False):

@@ -209,7 +209,7 @@ BAD = [
     (lambda: ops.pool2d(torch.ones(3, 3), 0), ValueError, r"pool_size must be positive"),
     (lambda: ops.output_shape(5, 7), ValueError, r"kernel_size is larger than the padded input"),
     (lambda: ops.output_shape(5, 3, stride=True), TypeError, r"stride must be an int"),
-    (lambda: ops.conv2d_cost(0, 3, 3, 5), ValueError, r"in_channels must be positive"),
+    (lambda: ops.conv2d_cost(0, 3, 3, 5), ValueError, r"in_channels must be a positive int \(>= 1\), got 0"),
 ]
 
 
