@@ -64,9 +64,9 @@ def check_output_size(answer, input_size, kernel_size, padding=0, stride=1):
         return Verdict(False)
     expected = output_shape(input_size, kernel_size, padding, stride)
     setting = f"input {input_size}, kernel {kernel_size}, padding {padding}, stride {stride}"
-    ok = tuple(answer) == expected
+    ok = isinstance(answer, (tuple, list)) and tuple(answer) == expected
     return report(ok, f"{setting} give a {expected[0]}x{expected[1]} output." if ok
-                  else f"{tuple(answer)} is not the output size for {setting}.",
+                  else f"{answer!r} is not the output size (h, w) for {setting}.",
                   "per axis the window fits floor((n + 2p - k) / s) + 1 times.")
 
 
