@@ -101,7 +101,9 @@ def test_kernel_from_text_and_refusals():
     w.set_kernel("1 0\n0 0")
     assert "must have shape (2, 2, 2)" in w.message and w.output[0].tolist() == [[5, 7], [11, 13]]
     w.set_kernel("1 a\n0 0\n\n0 0\n0 1")
-    assert "kernel refused" in w.message
+    assert "kernel refused" in w.message and "'a' is not a number" in w.message
+    w.set_kernel("1 0\n0 0\n\n0 0 1\n0 1 0")
+    assert "kernel refused" in w.message and "same shape" in w.message
 
 
 def test_a_good_request_clears_the_note():

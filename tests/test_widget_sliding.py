@@ -12,8 +12,9 @@ from hypothesis import strategies as st
 from convbook.animate import MAX_FRAMES, sliding_kernel
 from convbook.kernels import GALLERY, KERNELS, kernel
 from convbook.ops import conv2d, corr2d
-from convbook.widgets.sliding import (CUSTOM, PRESETS, Sliding, SlidingKernel, parse_matrix,
+from convbook.widgets.sliding import (CUSTOM, PRESETS, Sliding, SlidingKernel,
                                       sliding_figure)
+from convbook.widgets.text import matrix_text, parse_matrix
 
 CHAPTER = "chapter: 3x3 input, 2x2 kernel"
 EDGES = "edges: 6x8 image, K = [1, -1]"
@@ -219,8 +220,7 @@ def test_every_step_sums_its_products_to_the_ops_output(h, w, k_h, k_w, data):
 
 @given(st.lists(st.lists(st.integers(-99, 99), min_size=3, max_size=3), min_size=1, max_size=4))
 def test_parse_matrix_reads_back_what_the_widget_writes(rows):
-    text = "\n".join(" ".join(str(v) for v in row) for row in rows)
-    assert parse_matrix(text).tolist() == rows
+    assert parse_matrix(matrix_text(rows)).tolist() == rows
 
 
 # --- static figure and animation ------------------------------------------------------------

@@ -12,6 +12,8 @@ its own stack of kernel slices.
 >>> w.add_output_channel(); w.add_output_channel(); w.output.shape   # K, K+1, K+2
 torch.Size([3, 2, 2])
 """
+import re
+
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import torch
@@ -21,18 +23,13 @@ from .._checks import as_tensor
 from ..htmlgrid import format_number, grid_html, row_html
 from ..ops import corr2d, corr2d_multi_in_out
 from ..plot import ACCENT, draw_matrix, highlight_cells
+from .text import matrix_text, parse_matrix, signed_number
 
 __all__ = ["ChannelExplorer", "channel_partials", "draw_channel_step"]
 
 DEFAULT_X = [[[0, 1, 2], [3, 4, 5], [6, 7, 8]], [[1, 2, 3], [4, 5, 6], [7, 8, 9]]]
 DEFAULT_K = [[[0, 1], [2, 3]], [[1, 2], [3, 4]]]
 MAX_IN, MAX_OUT, MAX_SIDE = 4, 6, 8
-
-
-def _signed(value):
-    """A number for a sum or product: negative ones in parentheses, "3×(-1) + (-8)"."""
-    text = format_number(value)
-    return f"({text})" if text.startswith("-") else text
 
 
 def channel_partials(X, K):
@@ -206,9 +203,12 @@ class ChannelExplorer:
         one block of rows per input channel (blocks separated by blank lines)."""
         try:
             if isinstance(kernel, str):
-                blocks = [b for b in kernel.strip().split("\n\n") if b.strip()]
-                kernel = [[[float(v) for v in line.replace(",", " ").split()]
-                           for line in b.strip().splitlines()] for b in blocks]
+                blocks = [parse_matrix(block, f"kernel block {c + 1}")
+                          for c, block in enumerate(re.split(r"\n\s*\n", kernel.strip()))]
+                if len({tuple(b.shape) for b in blocks}) > 1:
+                    raise ValueError("every block (one per input channel) needs the same shape, "
+                                     f"got {[tuple(b.shape) for b in blocks]}")
+                kernel = torch.stack(blocks)
             kernel = as_tensor(kernel, "kernel").float()
         except (TypeError, ValueError) as error:
             return self._refuse(f"kernel refused: {error}")
@@ -281,11 +281,11 @@ class ChannelExplorer:
         self.value = float(self.output[self._o, i, j])
         lines = []
         for c in range(self._X.shape[0]):
-            terms = " + ".join(f"{_signed(self._X[c, r, s])}\u00d7{_signed(self._K[self._o, c, a, b])}"
+            terms = " + ".join(f"{signed_number(self._X[c, r, s])}\u00d7{signed_number(self._K[self._o, c, a, b])}"
                                for (r, s), (a, b) in zip(self.window, self._kernel_cells()))
             lines.append(f"partial {c}[{i}, {j}] = {terms} = {format_number(self.partials[c, i, j])}")
-        sums = " + ".join(_signed(p) for p in self.partials[:, i, j])
-        lines.append(f"Y[{self._o}][{i}, {j}] = {sums} + bias {_signed(self._bias[self._o])} = "
+        sums = " + ".join(signed_number(p) for p in self.partials[:, i, j])
+        lines.append(f"Y[{self._o}][{i}, {j}] = {sums} + bias {signed_number(self._bias[self._o])} = "
                      f"{format_number(self.value)}")
         self.arithmetic = "\n".join(lines)
         self._sync_controls()
@@ -307,8 +307,7 @@ class ChannelExplorer:
         self._w_step.max = self._w_play.max = last
         self._w_step.value = self._position[0] * self.output.shape[2] + self._position[1]
         self._w_bias.value = float(self._bias[self._o])
-        self._w_kernel.value = "\n\n".join(
-            "\n".join(" ".join(format_number(v) for v in row) for row in k.tolist()) for k in self._K[self._o])
+        self._w_kernel.value = "\n\n".join(matrix_text(k) for k in self._K[self._o])
         self._syncing = False
 
     def _render(self):

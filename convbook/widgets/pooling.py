@@ -19,6 +19,7 @@ from .._checks import as_tensor, pair
 from ..htmlgrid import format_number, grid_html, row_html
 from ..ops import output_shape, pool2d
 from ..plot import ACCENT, draw_matrix
+from .text import matrix_text, parse_matrix
 
 __all__ = ["PoolingExplorer", "window_cells", "max_winners", "dropped_lines", "draw_pooling_step"]
 
@@ -170,7 +171,7 @@ class PoolingExplorer:
         self._w_step = widgets.IntSlider(0, 0, 0, description="step", **slider)
         self._w_play = widgets.Play(value=0, min=0, max=0, interval=700, description="play")
         widgets.jslink((self._w_play, "value"), (self._w_step, "value"))
-        self._w_values = widgets.Textarea(value=self._matrix_text(), description="X values",
+        self._w_values = widgets.Textarea(value=matrix_text(self._X), description="X values",
                                           layout=widgets.Layout(width="330px", height="120px"))
         apply = widgets.Button(description="apply values")
         apply.on_click(lambda _: self.set_values(self._w_values.value))
@@ -183,9 +184,6 @@ class PoolingExplorer:
             widgets.HBox(self._w_window), widgets.HBox(self._w_stride),
             widgets.HBox(self._w_padding), self._w_html,
             widgets.HBox([self._w_values, apply])])
-
-    def _matrix_text(self):
-        return "\n".join(" ".join(format_number(v) for v in row) for row in self._X.tolist())
 
     def _on_setting(self, _change):
         if self._syncing:
@@ -239,8 +237,7 @@ class PoolingExplorer:
         """
         try:
             if isinstance(values, str):
-                values = [[float(v) for v in line.replace(",", " ").split()]
-                          for line in values.strip().splitlines() if line.strip()]
+                values = parse_matrix(values, "values")
             X = self._check_matrix(as_tensor(values, "values"))
         except (TypeError, ValueError) as error:
             self.message = f"values refused: {error}"

@@ -18,7 +18,6 @@ True
 >>> w.window, w.output_cell, w.value
 (((1, 1), (1, 2), (2, 1), (2, 2)), (1, 1), 43.0)
 """
-import re
 from dataclasses import dataclass
 from html import escape
 
@@ -32,9 +31,10 @@ from ..htmlgrid import grid_html, row_html
 from ..kernels import kernel as named_kernel
 from ..ops import conv2d, corr2d
 from ..plot import ACCENT, HIGHLIGHT, draw_matrix
+from .text import matrix_text, parse_matrix, signed_number
 
 __all__ = ["MODES", "PRESETS", "Sliding", "SlideStep", "draw_sliding_matrices",
-           "draw_sliding_step", "sliding_figure", "parse_matrix", "SlidingKernel"]
+           "draw_sliding_step", "sliding_figure", "SlidingKernel"]
 
 MODES = ("cross-correlation", "convolution")
 MAX_SIZE = 12          # largest input side the grids show legibly
@@ -72,8 +72,7 @@ class SlideStep:
 
 
 def _term(x, k):
-    x, k = fmt_number(x), fmt_number(k)
-    return f"{x if not x.startswith('-') else f'({x})'}×{k if not k.startswith('-') else f'({k})'}"
+    return f"{signed_number(x)}×{signed_number(k)}"
 
 
 def _matrix(value, name):
@@ -185,42 +184,8 @@ def sliding_figure(model, step=0, dpi=80):
     return fig, axes
 
 
-_NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
-
-
-def parse_matrix(text, name="values"):
-    """Rows of numbers (one row per line, or rows separated by ';') as a float64 tensor.
-
-    Raises ValueError with a message for the reader when the text is not a matrix.
-
-    >>> parse_matrix("1 2\\n3, -4.5")
-    tensor([[ 1.0000,  2.0000],
-            [ 3.0000, -4.5000]], dtype=torch.float64)
-    """
-    if not isinstance(text, str):
-        raise TypeError(f"{name} must be text, got {type(text).__name__}")
-    lines = [line.strip() for line in re.split(r"[\n;]", text) if line.strip()]
-    if not lines:
-        raise ValueError(f"{name}: type at least one row of numbers")
-    rows = []
-    for number, line in enumerate(lines, 1):
-        items = [item for item in re.split(r"[\s,]+", line.strip("[] ")) if item]
-        bad = [item for item in items if not re.fullmatch(_NUMBER, item)]
-        if bad:
-            raise ValueError(f"{name}, row {number}: {bad[0]!r} is not a number")
-        rows.append([float(item) for item in items])
-    if len({len(row) for row in rows}) != 1:
-        raise ValueError(f"{name}: every row needs the same number of values, got row lengths "
-                         f"{[len(row) for row in rows]}")
-    return _matrix(rows, name)
-
-
 def _label(text):
     return widgets.HTML(f'<div class="cb-note"><b>{text}</b></div>')
-
-
-def _matrix_text(M):
-    return "\n".join(" ".join(fmt_number(v) for v in row) for row in M.tolist())
 
 
 class SlidingKernel:
@@ -269,9 +234,9 @@ class SlidingKernel:
         self._mode = widgets.ToggleButtons(options=MODES, value=self._model.mode,
                                            tooltips=["slide K as it is",
                                                      "flip K on both axes, then slide"])
-        self._x_text = widgets.Textarea(value=_matrix_text(self._model.X), continuous_update=False,
+        self._x_text = widgets.Textarea(value=matrix_text(self._model.X), continuous_update=False,
                                         layout={"width": "240px", "height": "130px"})
-        self._k_text = widgets.Textarea(value=_matrix_text(self._model.K), continuous_update=False,
+        self._k_text = widgets.Textarea(value=matrix_text(self._model.K), continuous_update=False,
                                         layout={"width": "150px", "height": "130px"})
         self._apply = widgets.Button(description="apply values", icon="check",
                                      tooltip="use the numbers typed in X and K")
@@ -303,8 +268,8 @@ class SlidingKernel:
 
     def _apply_text(self):
         try:
-            X = parse_matrix(self._x_text.value, "X")
-            K = parse_matrix(self._k_text.value, "K")
+            X = _matrix(parse_matrix(self._x_text.value, "X"), "X")
+            K = _matrix(parse_matrix(self._k_text.value, "K"), "K")
         except ValueError as error:
             return self._refuse(str(error))
         return self._replace(X, K, self._model.mode, CUSTOM)
@@ -360,9 +325,9 @@ class SlidingKernel:
     def _set_values(self, X, K):
         try:
             X = self._model.X if X is None else (
-                parse_matrix(X, "X") if isinstance(X, str) else _matrix(X, "X"))
+                _matrix(parse_matrix(X, "X") if isinstance(X, str) else X, "X"))
             K = self._model.K if K is None else (
-                parse_matrix(K, "K") if isinstance(K, str) else _matrix(K, "K"))
+                _matrix(parse_matrix(K, "K") if isinstance(K, str) else K, "K"))
         except (ValueError, TypeError) as error:
             return self._refuse(str(error))
         return self._replace(X, K, self._model.mode, CUSTOM)
@@ -379,8 +344,8 @@ class SlidingKernel:
             self._slider.max = self._play.max = model.num_steps - 1
             self._mode.value = mode
             self._preset.value = preset
-            self._x_text.value = _matrix_text(model.X)
-            self._k_text.value = _matrix_text(model.K)
+            self._x_text.value = matrix_text(model.X)
+            self._k_text.value = matrix_text(model.K)
         finally:
             self._syncing = False
         self._go(step)
