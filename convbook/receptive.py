@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from ._checks import pair
+from ._checks import pair, positive_int
 
 __all__ = ["LayerField", "layer_geometry", "receptive_field", "EmpiricalField",
            "empirical_receptive_field"]
@@ -132,7 +132,7 @@ def empirical_receptive_field(model, input_shape, unit, uniform_weights=True):
     list(_spatial_layers(model))        # validates the layers before any work
     if len(input_shape) != 3:
         raise ValueError(f"input_shape must be (channels, height, width), got {input_shape!r}")
-    channels = pair(input_shape[0], "input_shape channels", 1)[0]
+    channels = positive_int(input_shape[0], "input_shape channels")
     height, width = pair(tuple(input_shape[1:]), "input_shape height/width", 1)
     row, col = pair(tuple(unit), "unit", 0)
     net = copy.deepcopy(nn.Sequential(*(layer for _, layer in _spatial_layers(model))))
