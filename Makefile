@@ -11,11 +11,15 @@ ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 export MPLCONFIGDIR := $(CURDIR)/.cache/matplotlib
 export JUPYTER_RUNTIME_DIR := $(CURDIR)/.cache/jupyter-runtime
 export IPYTHONDIR := $(CURDIR)/.cache/ipython
+# JupyterLab's settings and workspaces, and the notebook-trust database, stay in the project too.
+export JUPYTERLAB_SETTINGS_DIR := $(CURDIR)/.cache/jupyterlab/user-settings
+export JUPYTERLAB_WORKSPACES_DIR := $(CURDIR)/.cache/jupyterlab/workspaces
+export JUPYTER_DATA_DIR := $(CURDIR)/.cache/jupyter-data
 export PYTHONHASHSEED := 0
 # pip's local mirrors print one harmless "is ignored" warning per package: hide only those lines.
 PIP_FILTER := { grep -v "is ignored: it is neither a file nor a directory" || true; }
 
-.PHONY: help venv lab test test-site book bench data clean
+.PHONY: help venv lab trust test test-site book bench data clean
 help:
 	@echo "make lab    - set up .venv and start JupyterLab on book/"
 	@echo "make test   - set up .venv, fetch data, run pytest + nbval + notebook checks"
@@ -32,7 +36,12 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
-lab: $(STAMP)
+# The book's notebooks are ours: trust them, so JupyterLab shows their saved widget views
+# (an untrusted notebook shows only the text repr of a widget until its cell runs).
+trust: $(STAMP)
+	$(BIN)/jupyter trust book/[0-9][0-9]_*.ipynb >/dev/null
+
+lab: trust
 	$(BIN)/jupyter lab --notebook-dir=book $(ALLOW_ROOT) $(LAB_ARGS)
 
 data: $(STAMP)

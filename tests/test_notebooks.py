@@ -59,3 +59,16 @@ def test_notebook_ends_with_exercises(path):
     assert "<details>" in text, f"{path.name}: exercises need hidden solutions (<details>)"
     assert "exercises." in text or "from convbook.exercises" in text or "check_" in text, \
         f"{path.name}: exercises need a convbook.exercises self-check"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_stored_kernelspec_is_the_installed_one(path):
+    """JupyterLab rewrites a kernelspec that differs from the running kernel's, so the notebook
+    would open as modified: store exactly what it would write."""
+    from jupyter_client.kernelspec import get_kernel_spec
+
+    spec = get_kernel_spec("python3")
+    stored = nbformat.read(path, as_version=4).metadata.get("kernelspec", {})
+    assert stored == {"name": "python3", "display_name": spec.display_name,
+                      "language": spec.language}, \
+        f"{path.name}: stored kernelspec {stored}; re-run tools/execute_notebook.py"

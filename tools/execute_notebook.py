@@ -12,10 +12,21 @@ from pathlib import Path
 import jupytext
 import nbformat
 from jupytext.combine import combine_inputs_with_outputs
+from jupyter_client.kernelspec import get_kernel_spec
 from jupytext.compare import compare_notebooks
 from nbclient import NotebookClient
 
 FORMATS = "ipynb,md:myst"
+
+
+def kernelspec(name="python3"):
+    """The kernelspec JupyterLab writes when it opens the notebook with the installed kernel.
+
+    Storing anything else (e.g. display name "Python 3" where ipykernel says "Python 3
+    (ipykernel)") makes every notebook open as modified.
+    """
+    spec = get_kernel_spec(name)
+    return {"name": name, "display_name": spec.display_name, "language": spec.language}
 
 
 def execute(md_path: Path) -> float:
@@ -28,8 +39,7 @@ def execute(md_path: Path) -> float:
         for cell in notebook.cells:
             cell.pop("outputs", None) if cell.cell_type != "code" else cell.update(outputs=[])
     notebook.metadata.setdefault("jupytext", {})["formats"] = FORMATS
-    notebook.metadata["kernelspec"] = {
-        "name": "python3", "display_name": "Python 3", "language": "python"}
+    notebook.metadata["kernelspec"] = kernelspec()
     start = time.perf_counter()
     NotebookClient(notebook, timeout=600, kernel_name="python3", record_timing=False,
                    resources={"metadata": {"path": str(md_path.parent)}}).execute()
