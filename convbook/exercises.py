@@ -8,6 +8,19 @@ so a reader can call it after writing an answer:
 PASS: input 8, kernel 6, padding 0, stride 1 give a 3x3 output.
 >>> bool(ok)
 True
+
+Answers are read by one small layer, so every check accepts the same forms (ints, floats,
+numpy and torch scalars and arrays, lists, tuples) and answers junk with FAIL and a hint,
+never a traceback:
+
+>>> ok = check_output_size(np.array([3, 3]), 8, 6)
+PASS: input 8, kernel 6, padding 0, stride 1 give a 3x3 output.
+>>> ok = check_output_size("3x3", 8, 6)
+FAIL: '3x3' is text, not a pair (h, w). Hint: write the number(s) without quotes.
+
+A new check is decorated with ``@self_check`` (None -> "not answered", unreadable -> FAIL),
+reads its answer with ``read_number``, ``read_numbers``, ``read_tensor`` or
+``read_array_like``, and gets a row in the table of tests/test_exercises.py.
 """
 import functools
 from numbers import Integral, Real
@@ -83,7 +96,7 @@ def read_tensor(answer, what="an array of numbers"):
                          "pass its tensor, e.g. layer.weight.")
     if isinstance(answer, (str, bytes)):
         raise Unreadable(f"{show(answer)} is text, not {what}.",
-                         "write the numbers without quotes.")
+                         "write the number(s) without quotes.")
     if isinstance(answer, torch.Tensor):
         array = answer.detach().cpu()
         kind = "b" if array.dtype == torch.bool else "c" if array.is_complex() else "f"
@@ -103,14 +116,14 @@ def read_tensor(answer, what="an array of numbers"):
                          f", not {what}.", hint)
     tensor = torch.as_tensor(array, dtype=torch.float64)
     if not torch.isfinite(tensor).all():
-        raise Unreadable(f"{show(answer)} contains nan or inf.",
+        raise Unreadable(f"{show(answer)} is not finite (it holds nan or inf).",
                          "every entry must be a finite number.")
     return tensor
 
 
 def _whole(value, hint):
     if value != round(value):
-        raise Unreadable(f"{value:g} is not a whole number.", hint)
+        raise Unreadable(f"{value!r} is not a whole number.", hint)
     return int(round(value))
 
 
@@ -121,16 +134,16 @@ def read_number(answer, whole=False, what="a number"):
     >>> read_number(np.float32(26.0), whole=True), read_number(torch.tensor([0.5]))
     (26, 0.5)
     """
-    hint = f"answer with a single {what}, e.g. 26."
+    hint = f"answer with {what}, e.g. 26."
     if isinstance(answer, (bool, np.bool_)):
-        raise Unreadable(f"{answer} is True/False, not {what}.", hint)
+        raise Unreadable(f"{answer} is a truth value, not {what}.", hint)
     if isinstance(answer, Integral):           # exact, even for ints too large for a tensor
         return int(answer)
     values = read_tensor(answer, what)
     if values.numel() != 1:
         raise Unreadable(f"{show(answer)} holds {values.numel()} numbers, not one.", hint)
     value = values.reshape(()).item()
-    return _whole(value, f"{what} is a whole number.") if whole else value
+    return _whole(value, f"{what[0].upper() + what[1:]} is a whole number.") if whole else value
 
 
 def read_numbers(answer, length, whole=True, square=False, what="a pair (h, w)"):
@@ -221,7 +234,7 @@ def check_conv_layer_parameters(answer, kernel_size):
     from .layers import Conv2D
 
     expected = sum(p.numel() for p in Conv2D(kernel_size).parameters())
-    ok = read_number(answer, whole=True, what="parameter count") == expected
+    ok = read_number(answer, whole=True, what="a parameter count") == expected
     return report(ok, f"Conv2D({kernel_size}) has {expected} parameters." if ok
                   else f"{show(answer)} is not the parameter count.",
                   "count the kernel's entries, then do not forget the bias.")
@@ -253,7 +266,8 @@ def _cost_pair(answer):
             raise Unreadable(f"{show(answer)} has a key {key!r} that is neither parameters "
                              "nor flops (or names one twice).",
                              "use {'parameters': ..., 'flops': ...} or a (parameters, flops) pair.")
-        found[slot] = read_number(value, whole=True, what=("parameters", "flops")[slot])
+        found[slot] = read_number(value, whole=True,
+                                  what=("a parameter count", "a FLOP count")[slot])
     if len(found) != 2:
         raise Unreadable(f"{show(answer)} does not give both parameters and flops.",
                          "use {'parameters': ..., 'flops': ...} or a (parameters, flops) pair.")
@@ -358,7 +372,7 @@ def check_dense_parameters(answer, inputs, outputs, bias=True):
     if not isinstance(bias, bool):
         raise TypeError(f"bias must be True or False, got {bias!r}")
     expected = inputs * outputs + (outputs if bias else 0)
-    ok = read_number(answer, whole=True, what="parameter count") == expected
+    ok = read_number(answer, whole=True, what="a parameter count") == expected
     return report(ok, f"{inputs:,} inputs to {outputs:,} outputs take "
                   f"{expected:,} parameters." if ok
                   else f"{show(answer)} is not the parameter count.",
@@ -557,7 +571,7 @@ def check_lenet_parameters(answer, layer=None):
         layer = _lenet_index(layer, len(layers))
     expected = sum(p for _, _, p in layers) if layer is None else layers[layer][2]
     what = "LeNet" if layer is None else f"LeNet's layer {layer} ({layers[layer][0]})"
-    ok = read_number(answer, whole=True, what="parameter count") == expected
+    ok = read_number(answer, whole=True, what="a parameter count") == expected
     return report(ok, f"{what} has {expected:,} parameters." if ok else
                   f"{show(answer)} is not the number of parameters of {what}.",
                   "a Conv2d has c_out * c_in * k * k weights + c_out biases; a Linear "
@@ -571,7 +585,7 @@ def _class_of(item, class_names):
             raise Unreadable(f"{item!r} is not one of the class names.",
                              f"use names from {tuple(class_names)}.")
         return str(item)
-    index = read_number(item, whole=True, what="class name or index")
+    index = read_number(item, whole=True, what="a class name or index")
     if not 0 <= index < len(class_names):
         raise Unreadable(f"{index} is not a class index 0..{len(class_names) - 1}.",
                          f"use names from {tuple(class_names)}.")
@@ -617,7 +631,7 @@ def check_chance_loss(answer, num_classes=10):
 
     num_classes = positive_int(num_classes, "num_classes")
     expected = math.log(num_classes)
-    ok = abs(read_number(answer, what="loss") - expected) < 1e-3
+    ok = abs(read_number(answer, what="a loss") - expected) < 1e-3
     return report(ok, f"guessing uniformly among {num_classes} classes costs ln {num_classes} = "
                   f"{expected:.4f} per example." if ok else
                   f"{show(answer)} is not the loss of a uniform guess over {num_classes} classes.",

@@ -228,8 +228,11 @@ def test_ctrl_c_keeps_the_completed_epochs_and_says_how_to_continue(capsys):
     torch.manual_seed(0)
     X, y = quadrant_data()
     net = InterruptAt(ModernLeNet(num_classes=4), call=2 * 8 + 3)    # 8 batches an epoch
-    h = T.train(net, (X, y), (X[:80], y[:80]), epochs=5, lr=0.01, optimizer="adam",
-                batch_size=32, progress=False, live=False, log=lambda line: None)
+    try:
+        h = T.train(net, (X, y), (X[:80], y[:80]), epochs=5, lr=0.01, optimizer="adam",
+                    batch_size=32, progress=False, live=False, log=lambda line: None)
+    except KeyboardInterrupt:
+        pytest.fail("the interruption escaped train(): the completed epochs were lost")
     assert h.interrupted and len(h.train_loss) == len(h.test_acc) == len(h.seconds) == 2
     assert all(t <= 2 for t, _, _ in h.steps) and len(h.steps) == 2 * 4
     out = capsys.readouterr().out
