@@ -200,6 +200,15 @@ def test_most_confused_with_uint8_counts_does_not_wrap_the_diagonal():
     assert ex.check_most_confused((SHIRT, TSHIRT), COUNTS, FASHION_MNIST_LABELS)
 
 
+def test_most_confused_accepts_any_of_several_tied_cells():
+    counts = torch.eye(3, dtype=torch.int64) * 9 + torch.tensor([[0, 4, 1], [0, 0, 4], [2, 0, 0]])
+    names = ("a", "b", "c")
+    assert ex.check_most_confused(("a", "b"), counts, names)
+    assert ex.check_most_confused(("b", "c"), counts, names)
+    assert not ex.check_most_confused(("c", "a"), counts, names)
+    assert not ex.check_most_confused(("a", "a"), counts, names)
+
+
 @pytest.mark.parametrize("call, error, match", [
     (lambda: ex.check_dense_parameters(-6, -3, 3), ValueError, "inputs must be a positive int"),
     (lambda: ex.check_dense_parameters(6, 3, 1, bias="no"), TypeError, "bias must be True"),
