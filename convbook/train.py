@@ -362,6 +362,7 @@ def _check_classes(net, X, data):
             raise ValueError(f"{name} labels run from {int(y.min())} to {int(y.max())}, but net "
                              f"outputs {width} class scores: labels must lie in 0..{width - 1} "
                              f"(give the net as many outputs as there are classes)")
+    return width
 
 
 def _stop_on_divergence(value, epoch, epochs, batch, num_batches, lr):
@@ -370,6 +371,17 @@ def _stop_on_divergence(value, epoch, epochs, batch, num_batches, lr):
             f"the training loss became {value} in epoch {epoch + 1}/{epochs}, batch "
             f"{batch + 1}/{num_batches}: training diverged, so it was stopped. Use a smaller "
             f"learning rate (lr={lr!r} now; try {lr / 10:g}), rebuild the net, and train again.")
+
+
+def _far_above_chance(loss, classes, epoch, lr):
+    """A warning when an epoch's mean loss is over 10 times that of uniform guessing (ln C):
+    with sigmoid layers a too-large learning rate saturates instead of reaching inf."""
+    chance = math.log(classes) if classes > 1 else 1.0
+    if loss > 10 * chance:
+        return (f"Warning: epoch {epoch + 1} ended with loss {loss:.3g}, over 10 times the loss "
+                f"of guessing uniformly (ln {classes} = {chance:.2f}): the learning rate "
+                f"(lr={lr!r}) is probably too large.")
+    return None
 
 
 def _interrupted(history, epoch, epochs):
@@ -409,7 +421,8 @@ def train(net, train_data, test_data=None, epochs=10, lr=0.9, optimizer="sgd", b
         raise ValueError(f"live must be 'auto', True or False, got {live!r}")
     progress = _flag(progress, "progress")
     opt = _optimizer(optimizer, net, lr)
-    _check_classes(net, X, [("train_data", y)] + ([("test_data", test[1])] if test else []))
+    classes = _check_classes(net, X, [("train_data", y)] + ([("test_data", test[1])] if test
+                                                             else []))
     # channels-last layout: 10-30% faster convolution and pooling on CPU, same arithmetic
     net.to(memory_format=torch.channels_last)
     X = X.contiguous(memory_format=torch.channels_last)
@@ -428,7 +441,7 @@ def train(net, train_data, test_data=None, epochs=10, lr=0.9, optimizer="sgd", b
     bar = _ProgressBar(epochs * num_batches, progress)
     log = bar.write if log is None else log
     lr_now = opt.param_groups[0].get("lr", lr) if opt.param_groups else lr
-    epoch, closing = 0, None
+    epoch, closing, warned = 0, None, False
     try:
         for epoch in range(epochs):
             net.train()
@@ -464,6 +477,10 @@ def train(net, train_data, test_data=None, epochs=10, lr=0.9, optimizer="sgd", b
             history.seconds.append(time.perf_counter() - start - paused)
             history.train_loss.append(loss_sum / seen)
             history.train_acc.append(correct / seen)
+            warning = _far_above_chance(history.train_loss[-1], classes, epoch, lr_now)
+            if warning is not None and not warned:
+                print(warning)                          # printed: the notebook keeps it
+                warned = True
             if test is not None:
                 history.test_acc.append(evaluate_accuracy(net, *test))
             bar.set_postfix(loss=f"{history.train_loss[-1]:.3f}",

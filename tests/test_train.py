@@ -262,3 +262,16 @@ def test_plot_history_survives_an_infinite_loss():
     h = T.History(train_loss=[1.0, float("inf")], train_acc=[0.5, 0.1], test_acc=[0.5, 0.1])
     ax = T.plot_history(h, matplotlib.figure.Figure().add_subplot())
     assert ax.get_ylim() == (0, 1.05)
+
+
+def test_a_saturated_run_far_above_chance_is_flagged_once(capsys):
+    torch.manual_seed(0)
+    X, y = quadrant_data()
+    h = T.train(LeNet(num_classes=4), (X, y), None, epochs=2, lr=1e6, batch_size=32,
+                progress=False, live=False, log=lambda line: None)
+    assert h.train_loss[-1] > 1e3                       # sigmoids saturate: finite, useless
+    out = capsys.readouterr().out
+    assert out.count("Warning: epoch 1 ended with loss") == 1
+    assert "ln 4 = 1.39" in out and "lr=1000000.0" in out
+    small_run(epochs=2)
+    assert "Warning" not in capsys.readouterr().out
