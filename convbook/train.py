@@ -15,8 +15,13 @@ The whole data set stays in memory as one float tensor; each epoch draws a permu
 seeded ``torch.Generator`` and gathers batches by index, so there are no DataLoader workers and
 the same seed gives the same run. In Jupyter (JupyterLab, VS Code) ``train`` redraws a
 loss/accuracy figure in place; in a plain ``python`` run it prints one line per epoch instead.
+
+Interrupting a run (Ctrl-C, or the notebook's stop button) keeps the epochs already completed:
+``train`` returns them (``history.interrupted`` is True) and says how to continue. A loss that
+becomes nan or inf stops the run with a message naming the epoch and batch.
 """
 import io
+import math
 import time
 from dataclasses import dataclass, field
 from numbers import Integral, Real
@@ -43,6 +48,7 @@ class History:
     # finer points for the curves: (fractional epoch, mean loss, accuracy) of the batches
     # since the previous point
     steps: list = field(default_factory=list)
+    interrupted: bool = False                         # stopped by Ctrl-C before the last epoch
 
     @property
     def examples_per_second(self):
@@ -54,7 +60,8 @@ class History:
             return "no epoch trained yet"
         test = f", test acc {self.test_acc[-1]:.3f}" if self.test_acc else ""
         return (f"loss {self.train_loss[-1]:.3f}, train acc {self.train_acc[-1]:.3f}{test}; "
-                f"{self.examples_per_second:,.0f} examples/s over {len(self.seconds)} epochs")
+                f"{self.examples_per_second:,.0f} examples/s over {len(self.seconds)} epochs"
+                + (" (interrupted)" if self.interrupted else ""))
 
 
 def as_images(X, name="X"):
@@ -230,7 +237,8 @@ def plot_history(history, ax=None, label=""):
                 markersize=3, linestyle="-.", label=f"{prefix}test acc")
     epochs = max(len(history.train_loss), 1)
     ax.set_xlim(0, epochs)
-    ax.set_ylim(0, max(1.0, max(loss, default=1.0) * 1.05))
+    finite = [v for v in loss if math.isfinite(v)]           # a diverged run may hold inf
+    ax.set_ylim(0, max(1.0, max(finite, default=1.0) * 1.05))
     ax.set_xlabel("epoch")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="center right")
@@ -248,6 +256,7 @@ class _LivePlot:
 
         self.fig = Figure(figsize=(5.5, 3.4), dpi=90)
         self.epochs, self.title = epochs, title
+        # outside IPython display() prints and returns None: train() then prints lines instead
         self.handle = display(self._image(History()), display_id=True)
 
     def _image(self, history):
@@ -319,13 +328,70 @@ class _ProgressBar:
 def _optimizer(optimizer, net, lr):
     if isinstance(optimizer, torch.optim.Optimizer):
         return optimizer
-    if isinstance(lr, bool) or not isinstance(lr, Real) or not lr > 0:
-        raise ValueError(f"lr must be a positive number, got {lr!r}")
+    if isinstance(lr, bool) or not isinstance(lr, Real) or not 0 < lr < math.inf:
+        raise ValueError(f"lr must be a positive finite number, got {lr!r}")
     choices = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam}
     if optimizer not in choices:
         raise ValueError(f"optimizer must be 'sgd', 'adam' or a torch.optim.Optimizer, "
                          f"got {optimizer!r}")
     return choices[optimizer](net.parameters(), lr=lr)
+
+
+def _flag(value, name):
+    """A real True/False: 1, 'no' or None would otherwise be read as booleans."""
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+    return value
+
+
+@torch.no_grad()
+def _check_classes(net, X, data):
+    """The net must output one score per class for every label in ``data`` (name, labels)."""
+    was_training = net.training
+    net.eval()                                  # no BatchNorm statistics touched
+    try:
+        out = net(X[:1])
+    finally:
+        net.train(was_training)
+    if out.dim() != 2:
+        raise ValueError(f"net must output one row of class scores per image (N x classes), "
+                         f"got shape {tuple(out.shape)} for one image")
+    width = out.shape[1]
+    for name, y in data:
+        if len(y) and (y.min() < 0 or y.max() >= width):
+            raise ValueError(f"{name} labels run from {int(y.min())} to {int(y.max())}, but net "
+                             f"outputs {width} class scores: labels must lie in 0..{width - 1} "
+                             f"(give the net as many outputs as there are classes)")
+    return width
+
+
+def _stop_on_divergence(value, epoch, epochs, batch, num_batches, lr):
+    if not math.isfinite(value):
+        raise FloatingPointError(
+            f"the training loss became {value} in epoch {epoch + 1}/{epochs}, batch "
+            f"{batch + 1}/{num_batches}: training diverged, so it was stopped. Use a smaller "
+            f"learning rate (lr={lr!r} now; try {lr / 10:g}), rebuild the net, and train again.")
+
+
+def _far_above_chance(loss, classes, epoch, lr):
+    """A warning when an epoch's mean loss is over 10 times that of uniform guessing (ln C):
+    with sigmoid layers a too-large learning rate saturates instead of reaching inf."""
+    chance = math.log(classes) if classes > 1 else 1.0
+    if loss > 10 * chance:
+        return (f"Warning: epoch {epoch + 1} ended with loss {loss:.3g}, over 10 times the loss "
+                f"of guessing uniformly (ln {classes} = {chance:.2f}): the learning rate "
+                f"(lr={lr!r}) is probably too large.")
+    return None
+
+
+def _interrupted(history, epoch, epochs):
+    done = len(history.seconds)
+    history.interrupted = True
+    history.steps = [step for step in history.steps if step[0] <= done]
+    kept = f"epochs 1-{done}" if done > 1 else "epoch 1" if done else "no complete epoch"
+    return (f"Interrupted in epoch {epoch + 1}/{epochs}: {kept} kept in the returned history. "
+            f"The net keeps its current weights: call train(net, ..., epochs={epochs - done}) "
+            f"to continue from them.")
 
 
 def train(net, train_data, test_data=None, epochs=10, lr=0.9, optimizer="sgd", batch_size=256,
@@ -335,7 +401,8 @@ def train(net, train_data, test_data=None, epochs=10, lr=0.9, optimizer="sgd", b
     ``train_data``/``test_data``: (images, labels) tensor pairs (uint8 images are scaled to
     [0, 1]). ``optimizer``: 'sgd' or 'adam' with learning rate ``lr``, or an optimizer you built.
     ``seed`` seeds the batch order (seed torch yourself before building ``net``). ``live``: draw
-    the curves in place (True in a notebook when 'auto'); otherwise one line per epoch is printed.
+    the curves in place in a notebook ('auto' or True); otherwise, and always outside a
+    notebook, one line per epoch is printed.
     ``source`` names the data on the plot and in the history. The data and the convolution
     weights are kept in channels-last memory layout (faster on CPU). ``log`` prints the per-epoch
     lines (default: ``tqdm.write``, which keeps the progress bar intact). ``History.seconds``
@@ -350,9 +417,12 @@ def train(net, train_data, test_data=None, epochs=10, lr=0.9, optimizer="sgd", b
     updates_per_epoch = positive_int(updates_per_epoch, "updates_per_epoch")
     if isinstance(seed, bool) or not isinstance(seed, Integral):
         raise TypeError(f"seed must be an int, got {seed!r}")
-    if live not in ("auto", True, False):
+    if not (live is True or live is False or (isinstance(live, str) and live == "auto")):
         raise ValueError(f"live must be 'auto', True or False, got {live!r}")
+    progress = _flag(progress, "progress")
     opt = _optimizer(optimizer, net, lr)
+    classes = _check_classes(net, X, [("train_data", y)] + ([("test_data", test[1])] if test
+                                                             else []))
     # channels-last layout: 10-30% faster convolution and pooling on CPU, same arithmetic
     net.to(memory_format=torch.channels_last)
     X = X.contiguous(memory_format=torch.channels_last)
@@ -364,10 +434,14 @@ def train(net, train_data, test_data=None, epochs=10, lr=0.9, optimizer="sgd", b
     marks = {max(1, round(num_batches * k / updates_per_epoch)) for k in
              range(1, updates_per_epoch + 1)}
     history = History(examples=n, source=source)
-    plot = _LivePlot(epochs, source) if (live is True or (live == "auto" and in_notebook())) \
-        else None
+    # live curves need a notebook; in plain python (even with live=True) lines are printed
+    plot = _LivePlot(epochs, source) if live is not False and in_notebook() else None
+    if plot is not None and plot.handle is None:        # display() found no frontend
+        plot = None
     bar = _ProgressBar(epochs * num_batches, progress)
     log = bar.write if log is None else log
+    lr_now = opt.param_groups[0].get("lr", lr) if opt.param_groups else lr
+    epoch, closing, warned = 0, None, False
     try:
         for epoch in range(epochs):
             net.train()
@@ -380,11 +454,13 @@ def train(net, train_data, test_data=None, epochs=10, lr=0.9, optimizer="sgd", b
                 Xb, yb = X[index], y[index]
                 out = net(Xb)
                 loss = F.cross_entropy(out, yb)
+                value = loss.item()
+                _stop_on_divergence(value, epoch, epochs, b, num_batches, lr_now)
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
                 opt.step()
                 with torch.no_grad():
-                    batch_loss = loss.item() * len(yb)
+                    batch_loss = value * len(yb)
                     batch_correct = (out.argmax(1) == yb).sum().item()
                 loss_sum, correct, seen = loss_sum + batch_loss, correct + batch_correct, \
                     seen + len(yb)
@@ -401,6 +477,10 @@ def train(net, train_data, test_data=None, epochs=10, lr=0.9, optimizer="sgd", b
             history.seconds.append(time.perf_counter() - start - paused)
             history.train_loss.append(loss_sum / seen)
             history.train_acc.append(correct / seen)
+            warning = _far_above_chance(history.train_loss[-1], classes, epoch, lr_now)
+            if warning is not None and not warned:
+                print(warning)                          # printed: the notebook keeps it
+                warned = True
             if test is not None:
                 history.test_acc.append(evaluate_accuracy(net, *test))
             bar.set_postfix(loss=f"{history.train_loss[-1]:.3f}",
@@ -412,7 +492,10 @@ def train(net, train_data, test_data=None, epochs=10, lr=0.9, optimizer="sgd", b
                 log(f"epoch {epoch + 1:>{len(str(epochs))}}/{epochs}: loss "
                     f"{history.train_loss[-1]:.3f}, train acc {history.train_acc[-1]:.3f}"
                     f"{test_text} ({n / history.seconds[-1]:,.0f} examples/s)")
+    except KeyboardInterrupt:
+        closing = _interrupted(history, epoch, epochs)
+        print(closing)
     finally:
-        bar.close(f"trained {len(history.seconds)} epochs of {n:,} examples in "
+        bar.close(closing or f"trained {len(history.seconds)} epochs of {n:,} examples in "
                   f"{sum(history.seconds):.1f} s ({history.examples_per_second:,.0f} examples/s)")
     return history

