@@ -1,6 +1,6 @@
 """convbook: the helper package of the convbook notebooks (CNN chapter of Dive into Deep Learning).
 
-Modules: ops (the arithmetic), layers (Conv2D, LeNet), receptive (receptive fields),
+Modules: ops (the arithmetic), matrix (convolution as a matrix), layers (Conv2D, LeNet), receptive (receptive fields),
 plot (figures), htmlgrid (HTML matrices), animate (jshtml motion), widgets (explorers),
 exercises (self-checks), data (Fashion-MNIST), train (training loop).
 """

@@ -53,9 +53,22 @@ COUNTS[6, 0] = 90                                       # shirts taken for T-shi
 COUNTS[0, 6] = 60
 SHIRT, TSHIRT = FASHION_MNIST_LABELS[6], FASHION_MNIST_LABELS[0]
 LN10 = math.log(10)
+M_CHAPTER = [[1, 2, 0, 3, 4, 0, 0, 0, 0], [0, 1, 2, 0, 3, 4, 0, 0, 0],
+             [0, 0, 0, 1, 2, 0, 3, 4, 0], [0, 0, 0, 0, 1, 2, 0, 3, 4]]
 
 # name: (call with the answer, right answers, plausible wrong answers)
 CASES = {
+    "check_corr2d_matrix": (lambda a: ex.check_corr2d_matrix(a, [[1, 2], [3, 4]], (3, 3)),
+                            forms(M_CHAPTER), [[row[::-1] for row in M_CHAPTER],
+                                               np.array(M_CHAPTER).T.tolist(),
+                                               M_CHAPTER[:3], [[1, 2], [3, 4]]]),
+    "check_directional_kernel": (lambda a: ex.check_directional_kernel(a, (1, 1)),
+                                 forms([[-1, 0], [0, 1]]) + forms([[-2, 1], [1, 0]]),
+                                 [[[1, -1]], [[-1, 0], [0, -1]], [[1, 0], [0, -1]],
+                                  [[0, 0], [0, 0]]]),
+    "check_derivative_kernel": (lambda a: ex.check_derivative_kernel(a, 2),
+                                forms([[1, -2, 1]]) + [[1, -2, 1], np.array([1.0, -2, 1])],
+                                [[[1, -1]], [[-1, 2, -1]], [[1, -2, 2]], [[2, -4, 2]]]),
     "check_output_size": (lambda a: ex.check_output_size(a, 8, 6), forms((3, 3)),
                           [(2, 2), (3, 2), (4, 4), (6, 6), 3]),
     "check_corr2d": (lambda a: ex.check_corr2d(a, [[1, 2, 0], [0, 1, 2]], [[1, -1]]),
