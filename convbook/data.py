@@ -412,8 +412,7 @@ def load_sample(with_index=False):
 __all__ += ["PHOTO_SOURCE", "load_photo", "build_photo"]
 
 PHOTO_PATH = Path(__file__).with_name("samples") / "astronaut_96.npz"
-PHOTO_SOURCE = ("NASA portrait of astronaut Eileen Collins, public domain "
-                "(scikit-image 0.26.0, skimage/data/astronaut.png), downscaled to 96x96")
+PHOTO_SOURCE = "NASA portrait of Eileen Collins (public domain), via scikit-image 0.26.0"
 
 
 def build_photo(png_path, out_path=PHOTO_PATH, crop=480, size=96):

@@ -223,5 +223,6 @@ def show_channel_sum(X, K, channel_names=None, padding=0, scale=1.6, cmaps=None)
     axes[c_i, 2].imshow(total.numpy(), cmap="RdBu_r", vmin=-bound, vmax=bound)
     axes[c_i, 2].set_title("output channel", fontsize=9)
     fig.tight_layout()
-    fig.colorbar(image, ax=axes[:, 2].tolist(), shrink=0.6, label="value (one scale)")
+    fig.subplots_adjust(right=0.82)
+    fig.colorbar(image, cax=fig.add_axes([0.86, 0.2, 0.025, 0.6]), label="value (one scale)")
     return fig
