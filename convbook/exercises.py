@@ -324,6 +324,74 @@ def check_grayscale_1x1(answer):
                   "every weight is one third.")
 
 
+def _call_reader_function(answer, name, *args):
+    """Run the reader's function on args: (result, None), or (None, the FAIL line to print)."""
+    if not callable(answer):
+        return None, f"{show(answer)} is not a function; pass the function itself to the check."
+    try:
+        got = answer(*args)
+    except Exception as error:              # the reader's code: report, never raise
+        return None, f"{name} raised {type(error).__name__}: {error}."
+    if got is None:
+        return None, f"{name} returned None; write its body and return the result."
+    return got, None
+
+
+@self_check
+def check_composed_kernel(answer, K1, K2):
+    """Check a single kernel K with corr2d(X, K) == corr2d(corr2d(X, K1), K2) for every X."""
+    K1 = torch.as_tensor(K1, dtype=torch.float64)
+    K2 = torch.as_tensor(K2, dtype=torch.float64)
+    size = tuple(a + b - 1 for a, b in zip(K1.shape, K2.shape))
+    X = torch.randn(9, 10, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+    got, error = _try_corr2d(X, answer)
+    hint = (f"the combined kernel is {size[0]}x{size[1]} (k1 + k2 - 1 per axis); entry (u, v) "
+            "adds K1[u - a, v - b] * K2[a, b] over all (a, b) where both exist.")
+    if error is not None:
+        return report(False, f"that kernel cannot be applied ({error}).", hint)
+    ok = close(got, corr2d(corr2d(X, K1), K2))
+    return report(ok, f"one {size[0]}x{size[1]} kernel does the work of both layers." if ok
+                  else "corr2d(X, K) differs from applying K1, then K2.", hint)
+
+
+@self_check
+def check_conv_memory(answer, in_channels, out_channels, kernel_size, input_size, padding=0,
+                      stride=1):
+    """Check how many numbers a forward pass of one conv layer (with bias) keeps in memory:
+    input + weights + biases + output."""
+    c_i, c_o, k, n = in_channels, out_channels, kernel_size, input_size
+    h, w = output_shape(n, k, padding, stride)
+    expected = c_i * n * n + c_o * c_i * k * k + c_o + c_o * h * w
+    ok = read_number(answer, whole=True, what="a count of numbers") == expected
+    return report(ok, f"{expected:,} numbers: input {c_i * n * n:,}, weights "
+                  f"{c_o * c_i * k * k:,}, biases {c_o}, output {c_o * h * w:,}." if ok
+                  else f"{show(answer)} is not the number of values in memory.",
+                  f"add the input (c_i*h*w), the weights (c_o*c_i*k*k), the biases (c_o) and "
+                  f"the output (c_o x {h} x {w}).")
+
+
+@self_check
+def check_conv_as_matmul(answer):
+    """Check a function ``answer(X, K)`` computing a multi-channel cross-correlation
+    (X: c_i x h x w, K: c_o x c_i x k_h x k_w) with one matrix product (im2col)."""
+    import torch.nn.functional as F
+
+    generator = torch.Generator().manual_seed(0)
+    hint = ("stack every window, flattened to c_i*k_h*k_w numbers, as one column of a matrix; "
+            "then K.reshape(c_o, -1) @ columns, reshaped to c_o x h' x w'.")
+    for c_i, c_o, h, w, k_h, k_w in [(2, 3, 5, 6, 2, 3), (3, 1, 4, 4, 3, 3), (1, 2, 3, 5, 1, 1)]:
+        X = torch.randn(c_i, h, w, dtype=torch.float64, generator=generator)
+        K = torch.randn(c_o, c_i, k_h, k_w, dtype=torch.float64, generator=generator)
+        got, error = _call_reader_function(answer, f"your function on X {tuple(X.shape)}, "
+                                           f"K {tuple(K.shape)}", X, K)
+        if error is not None:
+            return report(False, error, hint)
+        if not close(got, F.conv2d(X[None], K)[0]):
+            return report(False, f"for X {tuple(X.shape)} and K {tuple(K.shape)} the result "
+                          "is not the cross-correlation.", hint)
+    return report(True, "your matrix product computes the multi-channel cross-correlation.")
+
+
 # --- 07 pooling ----------------------------------------------------------------------
 
 @self_check
@@ -376,6 +444,23 @@ def check_avg_pool_kernel(answer, pool_size=2):
     return report(ok, "a strided convolution with that kernel is average pooling." if ok
                   else "the strided convolution does not give the window means.",
                   "every entry is 1 / (number of cells in the window).")
+
+
+@self_check
+def check_max_via_relu(answer):
+    """Check a function ``answer(a, b)`` computing max(a, b) elementwise from ReLU, sums and
+    differences only."""
+    generator = torch.Generator().manual_seed(0)
+    a = torch.randn(50, dtype=torch.float64, generator=generator)
+    b = torch.randn(50, dtype=torch.float64, generator=generator)
+    a[:5] = b[:5]                                 # ties too
+    got, error = _call_reader_function(answer, "your function", a, b)
+    hint = "max(a, b) = b + ReLU(a - b); and b itself is ReLU(b) - ReLU(-b)."
+    if error is not None:
+        return report(False, error, hint)
+    ok = close(got, torch.maximum(a, b))
+    return report(ok, "that is max(a, b) for every pair." if ok
+                  else "the result is not the elementwise maximum.", hint)
 
 
 # --- 00 from fully connected layers to convolutions -----------------------------------
@@ -589,6 +674,25 @@ def check_same_padding(answer, kernel_size, dilation=1):
     return report(ok, f"padding {expected} on each side keeps the size for {what}." if ok
                   else f"padding {show(answer)} does not keep the size for {what}.",
                   "the output has n + 2p - d(k - 1) rows: make 2p equal d(k - 1).")
+
+
+@self_check
+def check_mirror_pad(answer):
+    """Check a function ``answer(X, p)`` that mirror-pads a 2-D tensor X by p on every side
+    (the border values reflected, the edge not repeated: PyTorch's ``mode="reflect"``)."""
+    import torch.nn.functional as F
+
+    X = (torch.arange(20, dtype=torch.float64).reshape(4, 5) * 7) % 11
+    hint = ("build the padded rows from X[1:p + 1] flipped (top) and X[-p - 1:-1] flipped "
+            "(bottom), then the same for the columns; the edge itself is not repeated.")
+    for p in (1, 2, 3):
+        got, error = _call_reader_function(answer, f"mirror_pad(X, {p})", X.clone(), p)
+        if error is not None:
+            return report(False, error, hint)
+        if not close(got, F.pad(X[None], (p, p, p, p), mode="reflect")[0]):
+            return report(False, f"mirror_pad(X, {p}) is not the mirror padding of a 4x5 X.",
+                          hint)
+    return report(True, "your mirror padding matches PyTorch's mode='reflect' for p = 1, 2, 3.")
 
 
 # --- 08 LeNet (appended by the LeNet section) --------------------------------------------------

@@ -258,3 +258,53 @@ def draw_conv_matrix(fig, model, X, view="matrix"):
     for ax, (matrix, title, cells) in zip(axes, panels):
         draw_matrix(ax, matrix, title, highlight=cells, numbers=matrix.size <= 120)
         ax.title.set_fontsize(9)
+
+# --- 06 channels: a real multi-channel input, its per-channel partial sums and their total -----
+
+__all__ += ["show_channel_sum"]
+
+
+def show_channel_sum(X, K, channel_names=None, padding=0, scale=1.6, cmaps=None):
+    """One row per input channel: the channel X[c], its kernel slice K[c] (numbers written in)
+    and the partial result corr2d(X[c], K[c], padding); a last row shows their sum, the output
+    channel ``corr2d_multi_in(X, K, padding)``.
+
+    X is c_i x h x w, K is c_i x k_h x k_w. Partial results and the sum share one symmetric
+    colour scale with a colour bar, so a reader can compare them. Returns the figure.
+
+    >>> fig = show_channel_sum(np.random.rand(3, 8, 8), np.ones((3, 3, 3)), ["R", "G", "B"])
+    """
+    from .ops import corr2d
+
+    X, K = torch.as_tensor(_to_numpy(X)).float(), torch.as_tensor(_to_numpy(K)).float()
+    if X.dim() != 3 or K.dim() != 3 or X.shape[0] != K.shape[0]:
+        raise ValueError(f"X must be c_i x h x w and K c_i x k_h x k_w with the same c_i, got "
+                         f"shapes {tuple(X.shape)} and {tuple(K.shape)}")
+    partials = torch.stack([corr2d(x, k, padding=padding) for x, k in zip(X, K)])
+    total = partials.sum(0)
+    c_i = X.shape[0]
+    names = channel_names or [f"channel {c}" for c in range(c_i)]
+    cmaps = cmaps or ["gray"] * c_i
+    bound = float(max(partials.abs().max(), total.abs().max())) or 1.0
+    fig, axes = plt.subplots(c_i + 1, 3, figsize=(3 * scale + 0.8, (c_i + 1) * scale),
+                             squeeze=False, gridspec_kw={"width_ratios": [1, 0.8, 1]})
+    for ax in axes.flat:
+        ax.axis("off")
+    for c in range(c_i):
+        axes[c, 0].imshow(X[c].numpy(), cmap=cmaps[c])
+        axes[c, 0].set_title(f"input {names[c]}", fontsize=9)
+        k_max = float(K.abs().max()) or 1.0
+        draw_matrix(axes[c, 1], K[c], numbers=K.shape[1] * K.shape[2] <= 25, cmap="RdBu_r",
+                    vmin=-k_max, vmax=k_max)
+        axes[c, 1].axis("on")
+        axes[c, 1].set_title(f"kernel slice {c}", fontsize=9)
+        image = axes[c, 2].imshow(partials[c].numpy(), cmap="RdBu_r", vmin=-bound, vmax=bound)
+        axes[c, 2].set_title(f"partial result {c}", fontsize=9)
+    axes[c_i, 1].text(0.5, 0.5, "sum of the\npartial results =", ha="center", va="center",
+                      fontsize=9, transform=axes[c_i, 1].transAxes)
+    axes[c_i, 2].imshow(total.numpy(), cmap="RdBu_r", vmin=-bound, vmax=bound)
+    axes[c_i, 2].set_title("output channel", fontsize=9)
+    fig.tight_layout()
+    fig.subplots_adjust(right=0.82)
+    fig.colorbar(image, cax=fig.add_axes([0.86, 0.2, 0.025, 0.6]), label="value (one scale)")
+    return fig
