@@ -169,7 +169,7 @@ def check_max_winner(answer, X, pool_size, position, padding=0, stride=None):
     if not answered(answer):
         return Verdict(False)
     from ._checks import as_tensor, pair
-    from .widgets.pooling import max_winners
+    from .geometry import max_winners
 
     size = pair(pool_size, "pool_size", 1)
     step = size if stride is None else pair(stride, "stride", 1)
@@ -330,7 +330,7 @@ def check_receptive_field(answer, layers, quantity="size"):
     if not answered(answer):
         return Verdict(False)
     from .receptive import receptive_field
-    from .widgets.receptive import layers_from_text
+    from .netspec import layers_from_text
 
     expected = getattr(receptive_field(layers_from_text(layers))[-1], quantity)
     given = tuple(answer) if isinstance(answer, (tuple, list)) else (answer, answer)

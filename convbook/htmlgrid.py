@@ -12,6 +12,8 @@ from html import escape
 import numpy as np
 import torch
 
+from .textfmt import format_number
+
 __all__ = ["grid_html", "row_html", "format_number", "STYLE"]
 
 # One stylesheet for every widget; a cell class names its role.
@@ -33,11 +35,6 @@ STYLE = """<style>
 .cb-grid caption{white-space:nowrap}
 .cb-grid td.cb-visit{box-shadow:inset 4px 4px 0 -1px #264653}
 </style>"""
-
-
-def format_number(value):
-    value = float(value)
-    return f"{value:.0f}" if value.is_integer() else f"{value:.2f}"
 
 
 def grid_html(M, title=None, styles=None, shade=None):

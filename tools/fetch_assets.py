@@ -1,4 +1,5 @@
-"""Fetch the JavaScript the website needs (MathJax 3, require.js, the widget html-manager) from npm.
+"""Fetch the JavaScript the website needs (MathJax 3, require.js, the widget html-manager,
+anywidget) from npm.
 
 Usage: python tools/fetch_assets.py [--force]
 
@@ -53,6 +54,16 @@ PACKAGES = {
          "dist/*.svg", "LICENSE"],
         "embed-amd.js",
     ),
+    "anywidget": (
+        # The explorers are anywidgets: the html-manager loads the "anywidget" module with
+        # require.js (the path is set in embed-setup.js below), which runs each explorer's ES
+        # module from the widget state. Keep this version equal to the PyPI pin in
+        # pyproject.toml. dist/index.js is an anonymous AMD module (define([...base], ...)).
+        "anywidget@0.11.0",
+        "sha512-LHZgW2j5UjyerZSZcO+BtZPXGMSORQV2bUT480hOR5x/BXS8sOradi/71amJfMueSEnKX0dqPwTfsOGHTsyZpQ==",
+        ["dist/index.js", "LICENSE"],
+        "index.js",
+    ),
 }
 
 
@@ -62,6 +73,8 @@ PACKAGES = {
 #   load the icon fonts relative to their require.js module URL, which by default resolves
 #   against the page ("book/@jupyter-widgets/...", a 404): map the module paths so that every
 #   module's folder is the folder of this file;
+# - a widget of a module it does not bundle ("anywidget") is looked up with require.js first and
+#   only then on a public CDN: map "anywidget" to the vendored copy next to this folder;
 # - its typeset() calls the MathJax 2 API (MathJax.Hub.Queue), which MathJax 3 does not have
 #   ("Cannot read properties of undefined (reading 'Queue')"): provide it on top of MathJax 3.
 EMBED_SETUP_JS = """\
@@ -69,7 +82,8 @@ EMBED_SETUP_JS = """\
 (function () {
   var here = document.currentScript.src.replace(/\\/[^\\/]*$/, "");
   require.config({paths: {"@jupyter-widgets": here,
-                          "@jupyter-widgets/html-manager/dist": here}});
+                          "@jupyter-widgets/html-manager/dist": here,
+                          "anywidget": here.replace(/\/[^\/]*$/, "") + "/anywidget/index"}});
   document.addEventListener("DOMContentLoaded", function () {
     var mj = window.MathJax;
     if (!mj || !mj.startup || mj.Hub) return;
