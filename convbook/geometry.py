@@ -234,8 +234,22 @@ class SlideStep:
     arithmetic: str             # "0×0 + 1×1 + 3×2 + 4×3 = 19"
 
 
+def check_nested_size(value, name, limit):
+    """Refuse nested lists longer than ``limit`` on any axis before they become a tensor (a
+    bound on the work and memory a view's state can ask for)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, (list, tuple)):
+            if len(item) > limit:
+                raise ValueError(f"{name} may be at most {limit} long on each axis, "
+                                 f"got {len(item)}")
+            stack.extend(x for x in item if isinstance(x, (list, tuple)))
+
+
 def small_matrix(value, name, max_size=MAX_SIZE):
     """A 2-D float64 tensor of finite numbers, at most ``max_size`` a side; raises naming it."""
+    check_nested_size(value, name, max_size)
     M = as_tensor(value, name)
     check_ndim(M, name, 2, "rows x columns")
     M = M.detach().to(torch.float64)
@@ -298,6 +312,8 @@ def channel_layer(X, K, bias=0.0, max_in=4, max_out=6, max_side=8):
     >>> tuple(K.shape), b.tolist()
     ((1, 2, 2, 2), [0.0])
     """
+    check_nested_size(X, "X", max(max_in, max_side))
+    check_nested_size(K, "K", max(max_out, max_side))
     X = as_tensor(X, "X").float()
     if X.dim() != 3:
         raise ValueError(f"X must be a 3-D tensor (channels x height x width), "

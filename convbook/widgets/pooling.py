@@ -17,7 +17,7 @@ import traitlets
 
 from .._checks import as_tensor, pair
 from ..figures import draw_pooling_step  # noqa: F401
-from ..geometry import WindowGeometry, dropped_lines, max_winners, window_cells  # noqa: F401
+from ..geometry import WindowGeometry, check_nested_size, dropped_lines, max_winners, window_cells  # noqa: F401
 from ..ops import pool2d
 from ..textfmt import format_number, matrix_text, parse_matrix
 from .base import ExplorerView, esm
@@ -46,6 +46,7 @@ def _matrix(values):
     """The input as a float tensor: 2-D, 1x1 to MAX_SIDE x MAX_SIDE, finite; raises naming it."""
     if isinstance(values, str):
         values = parse_matrix(values, "X")
+    check_nested_size(values, "X", MAX_SIDE)
     X = as_tensor(values, "X")
     if X.dim() != 2:
         raise ValueError(f"X must be a 2-D matrix (height x width), got shape {tuple(X.shape)}")

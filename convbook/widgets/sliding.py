@@ -139,11 +139,17 @@ class SlidingKernel:
 
     def set_input(self, X):
         """Use a new input (tensor, array, nested list or text)."""
-        self._values(X, None)
+        self._values(self._given(X, "X"), None)
 
     def set_kernel(self, K):
         """Use a new kernel (tensor, array, nested list or text)."""
-        self._values(None, K)
+        self._values(None, self._given(K, "K"))
+
+    @staticmethod
+    def _given(value, name):
+        if value is None:
+            raise TypeError(f"{name} must be a tensor, array, nested list or text, got None")
+        return value
 
     def set_mode(self, mode):
         """'cross-correlation' or 'convolution' (the kernel flipped on both axes)."""

@@ -11,6 +11,7 @@ const CB_STYLE = `
 .cb-controls label{display:inline-flex;align-items:center;gap:6px;white-space:nowrap}
 .cb-controls input[type=range]{width:150px;max-width:40vw}
 .cb-controls select{max-width:88vw}
+.cb-controls input[type=text]{width:22em;max-width:58vw}
 .cb-root button{font:inherit;padding:3px 10px;border:1px solid #555;border-radius:3px;
   background:#f4f4f4;color:#111;cursor:pointer;min-height:28px}
 .cb-root button[aria-pressed=true]{background:#1d5f57;color:#fff;border-color:#1d5f57}

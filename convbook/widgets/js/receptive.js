@@ -226,7 +226,7 @@ function render({model, el}) {
   const imageMenu = cbEl("select", {"aria-label": "image"});
   get("images").forEach((im, i) => imageMenu.append(cbEl("option", {value: String(i), text: im.label})));
   imageMenu.addEventListener("change", () => save({image: Number(imageMenu.value)}));
-  const text = cbEl("input", {type: "text", spellcheck: "false", "aria-label": "layers", size: 40});
+  const text = cbEl("input", {type: "text", spellcheck: "false", "aria-label": "layers"});
   const apply = cbEl("button", {type: "button", text: "use these layers"});
   apply.addEventListener("click", () => useText(text.value, RF_CUSTOM));
   text.addEventListener("keydown", (e) => { if (e.key === "Enter") useText(text.value, RF_CUSTOM); });
