@@ -13,7 +13,7 @@ import statistics
 import pytest
 import torch
 
-from conftest import SITE
+from conftest import ROOT, SITE
 from pageprobe import close_page, open_page
 
 from convbook.geometry import Sliding, WindowGeometry, max_winners
@@ -411,3 +411,34 @@ def test_explorer_fits_a_390px_phone_screen(browser, site_url, screenshot_dir, n
         assert not overflow, f"{name}: controls cut off at 390 px: {overflow[:5]}"
     finally:
         context.close()
+
+
+# --- accessibility: axe-core on every explorer ----------------------------------------------
+
+AXE = ROOT / ".cache" / "test-vendor" / "axe-core" / "axe.min.js"
+
+
+@pytest.mark.parametrize("name", list(EXPLORERS))
+def test_explorer_has_no_serious_accessibility_violation(browser, site_url, name):
+    """axe-core (fetched by tools/fetch_assets.py, not served with the site) on the explorer:
+    every control named, images with alt text, contrast that passes."""
+    path, label = EXPLORERS[name]
+    if not (SITE / path).exists():
+        pytest.skip(f"{path} is not part of the build")
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: run `python tools/fetch_assets.py` (make book does)")
+    record = open_page(browser, site_url, path)
+    page = record.page
+    try:
+        page.locator(f'.cb-root[aria-label="{label}"]').first.wait_for(timeout=20_000)
+        page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
+        result = page.evaluate("""async (label) => {
+            const r = await axe.run({include: [[`.cb-root[aria-label="${label}"]`]]},
+                                    {resultTypes: ['violations']});
+            return r.violations.filter(v => ['critical', 'serious'].includes(v.impact)).map(
+                v => `${v.impact} ${v.id}: ${v.nodes.length} node(s), e.g. ` +
+                     v.nodes[0].html.slice(0, 120));
+        }""", label)
+        assert not result, f"{name}: {result}"
+    finally:
+        close_page(record)

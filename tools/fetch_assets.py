@@ -67,6 +67,19 @@ PACKAGES = {
 }
 
 
+# Used by the site tests only (tests_site/test_explorers.py), never served with the site:
+# axe-core checks the explorers for accessibility violations. Fetched into .cache/test-vendor/.
+TEST_VENDOR = ROOT / ".cache" / "test-vendor"
+TEST_PACKAGES = {
+    "axe-core": (
+        "axe-core@4.14.1",
+        "sha512-FHfa+lmNjQZfJz1q8wKqIDwC6DExcHt/pkjNQb09a3NPjCKg2rhu5qb2S4r76ASyFNNtuFooJpZe37OgudVGtQ==",
+        ["axe.min.js", "LICENSE"],
+        "axe.min.js",
+    ),
+}
+
+
 # Loaded between require.js and embed-amd.js (see _config.yml `nb_ipywidgets_js`), it fixes
 # two things of html-manager 1.0.15 on a static page:
 # - its bundled modules ("@jupyter-widgets/html-manager", ".../dist/libembed-amd", "base", ...)
@@ -151,8 +164,24 @@ def _extract(tarball, dest, keep):
     return count
 
 
+def fetch_test_packages():
+    """Fetch the test-only packages into .cache/test-vendor/ unless they are there already."""
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, (spec, integrity, keep, entry) in TEST_PACKAGES.items():
+            if (TEST_VENDOR / name / entry).is_file():
+                continue
+            tarball = _npm_pack(spec, Path(tmp))
+            if _integrity(tarball) != integrity:
+                sys.exit(f"fetch_assets: {spec}: tarball integrity does not match the pinned "
+                         f"{integrity}")
+            count = _extract(tarball, TEST_VENDOR / name, keep)
+            print(f"fetch_assets: {spec} -> {(TEST_VENDOR / name).relative_to(ROOT)} "
+                  f"({count} files, for the site tests)")
+
+
 def fetch(force=False):
     """Fetch every pinned package into assets/vendor/ unless it is there already."""
+    fetch_test_packages()
     if not force and _installed_matches():
         print(f"fetch_assets: {VENDOR.relative_to(ROOT)} is up to date")
         return
