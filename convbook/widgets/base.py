@@ -13,6 +13,7 @@ back and the reason is shown in the view's ``message``.
 >>> "function cbFmt" in Counter._esm and "export default" in Counter._esm
 True
 """
+from contextlib import contextmanager
 from functools import cache
 from importlib.resources import files
 
@@ -47,6 +48,17 @@ class ExplorerView(anywidget.AnyWidget):
         super().__init__(**kwargs)
         self._restoring = False
 
+    @contextmanager
+    def updating(self):
+        """Set traits from Python (already checked by a setter): sent to the view as one
+        message, and not re-checked by ``guard``."""
+        with self.hold_sync():
+            self._restoring = True
+            try:
+                yield
+            finally:
+                self._restoring = False
+
     def guard(self, names, check):
         """Re-check the state whenever one of ``names`` changes; undo a change it refuses."""
         self.observe(lambda change: self._checked(change, check), names=list(names))
@@ -57,11 +69,6 @@ class ExplorerView(anywidget.AnyWidget):
         try:
             check()
         except (ValueError, TypeError) as error:
-            self._restoring = True
-            try:
-                with self.hold_sync():
-                    setattr(self, change["name"], change["old"])
-                    self.message = str(error)
-            finally:
-                self._restoring = False
-            return
+            with self.updating():
+                setattr(self, change["name"], change["old"])
+                self.message = str(error)

@@ -85,15 +85,11 @@ class ChannelExplorer:
 
     def _use(self, K, bias, out, step):
         v = self.view
-        with v.hold_sync():
-            v._restoring = True
-            try:
-                v.K, v.bias, v.out, v.step = K.tolist(), bias.tolist(), out, step
-                v.k_text = _kernel_text(K[out])
-                v.bias_text = exact_number(float(bias[out]), float32=True)
-                v.message = ""
-            finally:
-                v._restoring = False
+        with v.updating():
+            v.K, v.bias, v.out, v.step = K.tolist(), bias.tolist(), out, step
+            v.k_text = _kernel_text(K[out])
+            v.bias_text = exact_number(float(bias[out]), float32=True)
+            v.message = ""
 
     # ---- setters ----------------------------------------------------------------------
     def set_output_channel(self, o):

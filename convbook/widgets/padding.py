@@ -82,17 +82,13 @@ class PaddingStrideExplorer:
         v = self.view
         merged = {name: updates.get(name, getattr(v, name)) for name in LIMITS}
         count = WindowGeometry(**merged).window_count
-        with v.hold_sync():
-            v._restoring = True
-            try:
-                if any(h != w for h, w in updates.values()):
-                    v.square = False
-                for name, value in updates.items():
-                    setattr(v, name, value)
-                v.window = min(v.window, max(count - 1, 0))
-                v.message = ""
-            finally:
-                v._restoring = False
+        with v.updating():
+            if any(h != w for h, w in updates.values()):
+                v.square = False
+            for name, value in updates.items():
+                setattr(v, name, value)
+            v.window = min(v.window, max(count - 1, 0))
+            v.message = ""
 
     def set_window(self, index):
         """Show window ``index`` (row-major over the output)."""

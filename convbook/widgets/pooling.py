@@ -126,15 +126,11 @@ class PoolingExplorer:
                                    pair(now["stride"], "stride", 1)).window_count
             now["step"] = min(v.step, max(count - 1, 0))
         settings = self._checked(X, **now)
-        with v.hold_sync():
-            v._restoring = True
-            try:
-                v.X, v.x_text = X.tolist(), matrix_text(X)
-                for key, value in settings.items():
-                    setattr(v, key, value)
-                v.message = ""
-            finally:
-                v._restoring = False
+        with v.updating():
+            v.X, v.x_text = X.tolist(), matrix_text(X)
+            for key, value in settings.items():
+                setattr(v, key, value)
+            v.message = ""
 
     # ---- setters ----------------------------------------------------------------------
     def set_window(self, h, w=None):

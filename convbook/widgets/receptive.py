@@ -152,12 +152,8 @@ class ReceptiveFieldWidget:
             if isinstance(u, bool) or not isinstance(u, int) or not 0 <= u < n:
                 raise ValueError(f"{name} must be an int in 0..{n - 1} on layer {layer}'s "
                                  f"{h}x{w} map, got {u!r}")
-        with self.view.hold_sync():
-            self.view._restoring = True
-            try:
-                self.view.layer, self.view.unit, self.view.message = layer, list(unit), ""
-            finally:
-                self.view._restoring = False
+        with self.view.updating():
+            self.view.layer, self.view.unit, self.view.message = layer, list(unit), ""
 
     def _from_view(self):
         """The browser changed the network, layer, unit or image: check and use them."""
@@ -182,12 +178,8 @@ class ReceptiveFieldWidget:
         net = self._network(preset, text, self.view.image)      # raises before any change
         self.net, v = net, self.view
         layer = self._layer(layer)
-        with v.hold_sync():
-            v._restoring = True
-            try:
-                v.preset, v.text, v.net_text = preset, text, text
-            finally:
-                v._restoring = False
+        with v.updating():
+            v.preset, v.text, v.net_text = preset, text, text
         self._store_maps()
         self._select(layer, unit)
 

@@ -113,15 +113,11 @@ class SlidingKernel:
 
     def _use(self, model, step, preset, message=""):
         self._model, self._frame = model, model.at(step)
-        with self.view.hold_sync():
-            self.view._restoring = True
-            try:
-                self.view.X, self.view.K = model.X.tolist(), model.K.tolist()
-                self.view.mode, self.view.step, self.view.preset = model.mode, step, preset
-                self.view.x_text, self.view.k_text = matrix_text(model.X), matrix_text(model.K)
-                self.view.message = message
-            finally:
-                self.view._restoring = False
+        with self.view.updating():
+            self.view.X, self.view.K = model.X.tolist(), model.K.tolist()
+            self.view.mode, self.view.step, self.view.preset = model.mode, step, preset
+            self.view.x_text, self.view.k_text = matrix_text(model.X), matrix_text(model.K)
+            self.view.message = message
 
     # --- setters --------------------------------------------------------------------------
     def set_step(self, step):
