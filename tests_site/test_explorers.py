@@ -442,3 +442,16 @@ def test_explorer_has_no_serious_accessibility_violation(browser, site_url, name
         assert not result, f"{name}: {result}"
     finally:
         close_page(record)
+
+
+@pytest.mark.parametrize("explorer", ["pooling"], indirect=True)
+def test_pooling_settings_clamped_by_new_values_say_so(explorer):
+    """07 promises a note when a setting is clamped (here by a smaller input)."""
+    page, root = explorer
+    for name, value in (("window", 4), ("padding", 2)):
+        set_range(page, root, f"{name} h", value)
+        set_range(page, root, f"{name} w", value)
+    type_and_apply(page, root, 0, "1 2\n3 4", "apply values")
+    error = read(page, root)["error"]
+    assert "window 4x4 clamped to 2x2 (at most the input)" in error
+    assert "padding 2x2 clamped to 1x1 (at most half the window)" in error

@@ -49,12 +49,20 @@ function render({model, el}) {
                             () => get("step"), (k) => save({step: k}));
   // The settings, each clamped so a window always fits: window <= input, padding <= window / 2.
   const settle = (changes) => {
-    const X = get("X"), n = [X.length, X[0].length];
-    const k = (changes.pool_size || get("pool_size")).map((v, a) => Math.min(v, n[a]));
-    const s = (changes.stride || get("stride")).map((v, a) => Math.min(v, n[a]));
-    const p = (changes.padding || get("padding")).map((v, a) => Math.min(v, Math.floor(k[a] / 2)));
+    const X = get("X"), n = [X.length, X[0].length], notes = [];
+    const clamp = (name, wanted, limit, why) => {
+      const kept = wanted.map((v, a) => Math.min(v, limit[a]));
+      if (kept.some((v, a) => v !== wanted[a])) {
+        notes.push(`${name} ${wanted.join("x")} clamped to ${kept.join("x")} (${why})`);
+      }
+      return kept;
+    };
+    const k = clamp("window", changes.pool_size || get("pool_size"), n, "at most the input");
+    const s = clamp("stride", changes.stride || get("stride"), n, "at most the input");
+    const p = clamp("padding", changes.padding || get("padding"), k.map((v) => Math.floor(v / 2)),
+                    "at most half the window");
     const c = plCompute(X, k, s, p, get("mode"));
-    save({pool_size: k, stride: s, padding: p, message: "",
+    save({pool_size: k, stride: s, padding: p, message: notes.join("; "),
           step: Math.min(get("step"), c.out[0] * c.out[1] - 1)});
   };
   const sliders = {};
