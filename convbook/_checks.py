@@ -1,4 +1,5 @@
 """Argument checks shared by the ops: each raises before any work, naming the argument and the rule."""
+import reprlib
 from numbers import Integral
 
 import torch
@@ -32,17 +33,24 @@ def check_ndim(tensor, name, ndim, layout):
         raise ValueError(f"{name} must not be empty, got shape {tuple(tensor.shape)}")
 
 
+_repr = reprlib.Repr()          # messages quote at most a few items of a huge value
+_repr.maxlist = _repr.maxtuple = 6
+_repr.maxstring = _repr.maxother = 40
+_short = _repr.repr
+
+
 def pair(value, name, minimum):
     """An int or an (h, w) pair of ints, each >= ``minimum``, as a tuple."""
     values = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
     if len(values) != 2:
-        raise ValueError(f"{name} must be an int or an (h, w) pair, got {value!r}")
+        raise ValueError(f"{name} must be an int or an (h, w) pair, got {_short(value)}")
     for v in values:
         if isinstance(v, bool) or not isinstance(v, Integral):
-            raise TypeError(f"{name} must be an int or an (h, w) pair of ints, got {value!r}")
+            raise TypeError(f"{name} must be an int or an (h, w) pair of ints, "
+                            f"got {_short(value)}")
         if v < minimum:
             rule = "positive (>= 1)" if minimum == 1 else f">= {minimum}"
-            raise ValueError(f"{name} must be {rule}, got {value!r}")
+            raise ValueError(f"{name} must be {rule}, got {_short(value)}")
     return tuple(int(v) for v in values)
 
 
@@ -60,9 +68,9 @@ def check_fits(input_hw, kernel_hw, padding, dilation=(1, 1), kernel_name="K", i
 def positive_int(value, name):
     """A plain int >= 1."""
     if isinstance(value, bool) or not isinstance(value, Integral):
-        raise TypeError(f"{name} must be a positive int, got {value!r}")
+        raise TypeError(f"{name} must be a positive int, got {_short(value)}")
     if value < 1:
-        raise ValueError(f"{name} must be a positive int (>= 1), got {value!r}")
+        raise ValueError(f"{name} must be a positive int (>= 1), got {_short(value)}")
     return int(value)
 
 

@@ -68,7 +68,8 @@ def sliding_kernel(X, K, mode="cross-correlation", steps=None, interval=700, dpi
     >>> sliding_kernel([[0, 1, 2], [3, 4, 5]], [[1, -1]]).data.count("data:image/png") >= 4
     True
     """
-    from .widgets.sliding import Sliding, draw_sliding_step, sliding_figure
+    from .figures import draw_sliding_step, sliding_figure
+    from .geometry import Sliding
 
     model = Sliding(X, K, mode)               # checks X, K and mode, naming them
     steps = list(range(min(model.num_steps, MAX_FRAMES)) if steps is None else steps)
@@ -98,7 +99,8 @@ def receptive_field_growth(model=None, image=None, gradient=True, interval=1000,
     import torch
 
     from .layers import LeNet
-    from .widgets.receptive import NetworkFields, draw_field, sample_image
+    from .figures import draw_field
+    from .netspec import NetworkFields, sample_image
 
     if model is None:
         with torch.random.fork_rng():
@@ -126,7 +128,8 @@ def kernel_walk(input_size=8, kernel_size=3, padding=1, stride=2, dilation=1, ma
                 interval=600, dpi=80):
     """The kernel visiting every window of a zero-padded, strided input (at most ``max_frames``),
     drawn with the padding/stride explorer's static view (``draw_window``)."""
-    from .widgets.padding import WindowGeometry, draw_window
+    from .figures import draw_window
+    from .geometry import WindowGeometry
 
     g = WindowGeometry(input_size, kernel_size, padding, stride, dilation)
     if not g.fits:
@@ -156,11 +159,13 @@ def channel_animation(X, K, bias=0.0, max_frames=40, interval=700, dpi=80):
     >>> channel_animation(X, [[[0, 1], [2, 3]], [[1, 2], [3, 4]]]).data.count("data:image/png")
     4
     """
-    from .widgets.channels import ChannelExplorer, draw_channel_step
+    from .figures import draw_channel_step
 
-    explorer = ChannelExplorer(X, K, bias)          # checks X, K and bias, naming them
-    K, bias = explorer.kernels, explorer.bias
-    c_o, out_h, out_w = explorer.output.shape
+    from .geometry import channel_layer
+    from .ops import corr2d_multi_in_out
+
+    X, K, bias = channel_layer(X, K, bias)          # checks X, K and bias, naming them
+    c_o, out_h, out_w = corr2d_multi_in_out(X, K).shape
     steps = [(o, divmod(k, out_w)) for o in range(c_o) for k in range(out_h * out_w)]
     steps = steps[:max_frames]
     fig = plt.figure(figsize=(6, 1.5 * K.shape[1] + 0.3), dpi=dpi)
@@ -179,12 +184,17 @@ def pooling_animation(X, pool_size=2, mode="max", padding=0, stride=None, max_fr
     >>> pooling_animation(X, 2, stride=1).data.count("data:image/png")
     4
     """
-    from .widgets.pooling import PoolingExplorer, draw_pooling_step
+    from .figures import draw_pooling_step
 
-    explorer = PoolingExplorer(X, pool_size, stride, padding, mode)   # checks, naming them
-    s = explorer.settings
-    out_w = explorer.output.shape[1]
-    frames = min(explorer.output.numel(), max_frames)
+    from ._checks import as_tensor, pair
+    from .ops import pool2d
+
+    size = pair(pool_size, "pool_size", 1)
+    s = {"pool_size": size, "padding": pair(padding, "padding", 0), "mode": mode,
+         "stride": size if stride is None else pair(stride, "stride", 1)}
+    Y = pool2d(as_tensor(X, "X"), s["pool_size"], mode, s["padding"], s["stride"])  # checks
+    out_w = Y.shape[1]
+    frames = min(Y.numel(), max_frames)
     fig, axes = plt.subplots(1, 2, figsize=(6, 3), dpi=dpi)
 
     def draw(frame):

@@ -411,7 +411,7 @@ def check_pool2d(answer, X, pool_size, mode="max", padding=0, stride=None):
 def check_max_winner(answer, X, pool_size, position, padding=0, stride=None):
     """Check the (row, col) of the input cell that wins max pooling output ``position``."""
     from ._checks import as_tensor
-    from .widgets.pooling import max_winners
+    from .geometry import max_winners
 
     size = pair(pool_size, "pool_size", 1)
     step = size if stride is None else pair(stride, "stride", 1)
@@ -645,7 +645,7 @@ def check_receptive_field(answer, layers, quantity="size"):
     if quantity not in ("size", "stride", "padding"):
         raise ValueError(f"quantity must be 'size', 'stride' or 'padding', got {quantity!r}")
     from .receptive import receptive_field
-    from .widgets.receptive import layers_from_text
+    from .netspec import layers_from_text
 
     expected = tuple(getattr(receptive_field(layers_from_text(layers))[-1], quantity))
     ok = read_numbers(answer, 2, square=True, what="one number or an (h, w) pair") == expected

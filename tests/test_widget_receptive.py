@@ -7,7 +7,7 @@ from torch import nn
 
 from convbook.layers import LeNet
 from convbook.receptive import empirical_receptive_field, receptive_field
-from convbook.widgets.receptive import (FULL_BOX, PRESETS, NetworkFields, ReceptiveFieldWidget,
+from convbook.widgets.receptive import (CUSTOM, PRESETS, NetworkFields, ReceptiveFieldWidget,
                                         layers_from_text)
 
 
@@ -25,7 +25,7 @@ def test_lenet_numbers_match_receptive_field(lenet_widget):
     assert w.region == ((-2, 13), (-2, 13)) and w.clipped == ((0, 13), (0, 13))
     assert "fall in the zero padding" in " ".join(w.readout)
     assert "receptive field 16\u00d716, effective stride 4\u00d74, effective padding 2\u00d72" \
-        in w.html.value
+        in w.readout[0]
 
 
 def test_every_unit_region_matches_bounds_and_gradient(lenet_widget):
@@ -59,14 +59,15 @@ def test_intermediate_maps_get_the_regions_of_the_sub_network(lenet_widget):
     assert regions[3] == ((4, 5), (6, 7))                      # a 2x2 pool window
     assert regions[2] == ((4, 9), (6, 11))                     # conv 5x5 over it
     assert regions[0] == ((6, 21), (10, 25))
-    assert w.html.value.count(FULL_BOX) == 4                   # maps 0..3 outlined
 
 
-def test_unit_is_clamped_to_the_map(lenet_widget):
+def test_a_unit_off_the_map_raises(lenet_widget):
     w = lenet_widget
     w.set_layer(4)
-    w.set_unit(99, -5)
-    assert w.unit == (4, 0)
+    with pytest.raises(ValueError, match="unit row must be an int in 0..4"):
+        w.set_unit(99, -5)
+    w.view.unit = [9, 9]                     # from the view: undone, with a message
+    assert w.unit != (9, 9) and "unit must lie on" in w.message
 
 
 def test_presets_and_typed_layers():
@@ -76,21 +77,66 @@ def test_presets_and_typed_layers():
     assert [f.size[0] for f in w.fields] == [3, 7, 15, 31]
     assert [f.stride[0] for f in w.fields] == [2, 4, 8, 8]
     w.set_layers("conv 3; conv 3 d2; pool 2")
-    assert w.preset.value.startswith("custom")
+    assert w.view.preset == CUSTOM and w.view.text == "conv 3; conv 3 d2; pool 2"
     assert [f.size[0] for f in w.fields] == [3, 7, 8]
     assert w.message == ""
 
 
-def test_bad_typed_layers_keep_the_old_network_and_say_why():
+@pytest.mark.parametrize("text, words", [
+    ("conv 3; banana 2", "unknown layer 'banana'"),
+    ("conv 5 s2; conv 9; conv 9", "layer 3 .* does not fit: the layers before it shrink"),
+    ("conv 3 p4000", "padding goes up to 16"),
+    ("conv 99", "kernel sizes go up to 32"),
+    ("", "at least one layer"),
+    ("; ".join(["conv 1"] * 17), "at most 16 layers"),
+])
+def test_bad_typed_layers_raise_and_keep_the_old_network(text, words):
     w = ReceptiveFieldWidget("3x3 conv stack")
     before = w.fields
-    w.set_layers("conv 3; banana 2")
-    assert w.fields == before and "unknown layer 'banana'" in w.message
-    assert 'class="cb-error"' in w.html.value
-    w.set_layers("conv 5 s2; conv 9; conv 9")
-    assert w.fields == before and "does not fit" in w.message
+    with pytest.raises(ValueError, match=words):
+        w.set_layers(text)
+    assert w.fields == before and w.view.net_text == PRESETS["3x3 conv stack"]
     w.set_layers("conv 3")
     assert w.message == "" and len(w.fields) == 1
+
+
+def test_a_bad_network_from_the_view_is_undone_with_a_message():
+    w = ReceptiveFieldWidget("3x3 conv stack")
+    w.view.net_text = "conv 40"
+    assert w.view.net_text == PRESETS["3x3 conv stack"] and "kernel sizes go up to" in w.message
+
+
+def test_one_kernel_too_big_is_not_called_too_deep():
+    """Regression: 04 said "the network is too deep" for a single kernel larger than the image."""
+    with pytest.raises(ValueError, match="layer 1 .* its kernel is larger than the 28x28 image"):
+        ReceptiveFieldWidget(layers="conv 31")
+
+
+def test_gradient_of_a_unit_that_sees_only_padding():
+    """Regression: layers="conv 1 p2", gradient=True, unit=(0, 0) raised "all gradients are
+    zero"."""
+    w = ReceptiveFieldWidget(layers="conv 1 p2", gradient=True, unit=(0, 0))
+    assert w.clipped is None and float(w.gradient.abs().sum()) == 0
+    assert "lies in the zero padding" in " ".join(w.readout)
+
+
+@pytest.mark.parametrize("layers, ratio, holes", [("conv 3 d2", "1.0", "16 pixels"),
+                                                  ("conv 3 s2; conv 3", "4.0", None)])
+def test_weight_ratio_is_finite_for_dilated_and_strided_nets(layers, ratio, holes):
+    """Regression: "the centre pixel weighs inf x a corner pixel" for dilated or strided nets."""
+    w = ReceptiveFieldWidget(layers=layers, gradient=True)
+    line = w.readout[-1]
+    assert "inf" not in line and f"weighs {ratio}\u00d7" in line
+    assert (holes in line) if holes else "no weight" not in line
+
+
+def test_layer_numbers_start_at_1_everywhere():
+    """Regression: layer=0 meant the last layer in the constructor, the first in set_layer."""
+    for make in (lambda: ReceptiveFieldWidget("LeNet", layer=0),
+                 lambda: ReceptiveFieldWidget("LeNet").set_layer(0)):
+        with pytest.raises(ValueError, match="layers are numbered from 1"):
+            make()
+    assert ReceptiveFieldWidget("LeNet").layer == 4 == ReceptiveFieldWidget("LeNet", layer=4).layer
 
 
 def test_rows_dropped_by_floor_are_not_highlighted():

@@ -1,8 +1,5 @@
-"""The sliding-kernel widget, driven programmatically: set the step and the values, then
-check the highlighted window, the output value, the arithmetic text and the refusals."""
-import re
-
-import ipywidgets as widgets
+"""The sliding-kernel explorer driven from code and from its view's state (as the browser sets
+it): the window, the output value, the arithmetic text and the refusals."""
 import matplotlib.pyplot as plt
 import pytest
 import torch
@@ -14,17 +11,11 @@ from convbook.kernels import GALLERY, KERNELS, kernel
 from convbook.ops import conv2d, corr2d
 from convbook.widgets.sliding import (CUSTOM, PRESETS, Sliding, SlidingKernel,
                                       sliding_figure)
-from convbook.widgets.text import matrix_text, parse_matrix
+from convbook.textfmt import matrix_text, parse_matrix
 
 CHAPTER = "chapter: 3x3 input, 2x2 kernel"
 EDGES = "edges: 6x8 image, K = [1, -1]"
 SOBEL = "Sobel x on a 7x7 square"
-
-
-def highlighted(html, role):
-    """Numbers in the cells of ``html`` that carry the CSS role ``cb-<role>``, grid by grid."""
-    return [re.findall(rf'<td class="cb-{role}">([^<]*)</td>', table)
-            for table in html.split('<table')[1:]]
 
 
 # --- the chapter's example ------------------------------------------------------------------
@@ -45,34 +36,22 @@ def test_first_window_is_the_chapters_worked_example():
 ])
 def test_each_step_moves_the_window_row_by_row(step, cell, value, text):
     w = SlidingKernel()
-    assert w.set_step(step) is True
+    w.set_step(step)
     assert w.step == step and w.output_cell == cell and w.value == value
     assert w.arithmetic == text
     i, j = cell
     assert w.window == ((i, j), (i, j + 1), (i + 1, j), (i + 1, j + 1))
 
 
-def test_html_highlights_window_output_cell_and_shows_the_arithmetic():
+def test_the_view_state_drives_the_explorer_like_a_reader_would():
     w = SlidingKernel()
-    w.set_step(1)
-    windows = highlighted(w.html, "window")
-    assert windows[0] == ["1", "2", "4", "5"]            # input X: the window's values
-    assert highlighted(w.html, "out")[-1] == ["25"]       # output Y: the current cell
-    assert highlighted(w.html, "dim")[-1] == ["37", "43"]  # cells not computed yet
-    assert "Y[0, 1]</b> = 1×0 + 2×1 + 4×2 + 5×3 = 25" in w.html
-    assert 'class="cb-error"' not in w.html
-
-
-def test_the_slider_drives_the_widget_like_a_reader_would():
-    w = SlidingKernel()
-    w._slider.value = 2
-    assert w.output_cell == (1, 0) and w.value == 37
-    assert w._play.value == 2          # Play follows, so jslink cannot pull the slider back
+    w.view.step = 2                    # what the step slider or play sends through a kernel
+    assert w.output_cell == (1, 0) and w.value == 37 and w.message == ""
 
 
 def test_set_position_puts_the_window_on_a_cell():
     w = SlidingKernel(preset=EDGES)
-    assert w.set_position(3, 5) is True
+    w.set_position(3, 5)
     assert w.output_cell == (3, 5) and w.step == 3 * 7 + 5
     assert w.window == ((3, 5), (3, 6))
     assert w.arithmetic == "0×1 + 1×(-1) = -1" and w.value == -1
@@ -85,7 +64,6 @@ def test_convolution_mode_slides_the_flipped_kernel():
     assert torch.equal(w.kernel_used, torch.tensor([[3.0, 2], [1, 0]], dtype=torch.float64))
     assert w.arithmetic == "0×3 + 1×2 + 3×1 + 4×0 = 5" and w.value == 5
     assert torch.equal(w.output, conv2d(w.X, w.K))
-    assert "K flipped (used)" in w.html
     w.set_mode("cross-correlation")
     assert w.value == 19 and torch.equal(w.output, corr2d(w.X, w.K))
 
@@ -93,7 +71,7 @@ def test_convolution_mode_slides_the_flipped_kernel():
 def test_mode_toggle_keeps_the_step():
     w = SlidingKernel(preset=SOBEL)
     w.set_step(7)
-    w._mode.value = "convolution"
+    w.view.mode = "convolution"
     assert w.mode == "convolution" and w.step == 7
     assert w.value == float(conv2d(w.X, w.K)[1, 2])
 
@@ -102,17 +80,17 @@ def test_mode_toggle_keeps_the_step():
 
 def test_presets_load_the_chapters_examples():
     w = SlidingKernel()
-    assert w.set_preset(EDGES) is True
+    w.set_preset(EDGES)
     assert w.X.shape == (6, 8) and torch.equal(w.K, kernel("vertical edge").double())
-    assert w.num_steps == 42 and w._slider.max == 41 and w._play.max == 41
-    w._preset.value = SOBEL
+    assert w.num_steps == 42 and w.view.preset == EDGES
+    w.set_preset(SOBEL)
     assert torch.equal(w.K, kernel("Sobel x").double()) and w.output.shape == (5, 5)
 
 
-def test_editing_the_text_boxes_changes_the_values():
+def test_values_applied_in_the_view_change_the_explorer():
     w = SlidingKernel()
-    w._x_text.value = "1 2 3\n4 5 6"
-    w._k_text.value = "1, -1"
+    with w.view.hold_trait_notifications():      # one message from the browser: X, K, preset
+        w.view.X, w.view.K, w.view.preset = [[1, 2, 3], [4, 5, 6]], [[1, -1]], CUSTOM
     assert torch.equal(w.X, torch.tensor([[1.0, 2, 3], [4, 5, 6]], dtype=torch.float64))
     assert w.output.tolist() == [[-1, -1], [-1, -1]]
     assert w.preset == CUSTOM and w.message == ""
@@ -120,8 +98,8 @@ def test_editing_the_text_boxes_changes_the_values():
 
 def test_set_input_and_kernel_accept_tensors_lists_and_text():
     w = SlidingKernel()
-    assert w.set_input(torch.arange(12).reshape(3, 4)) is True
-    assert w.set_kernel("1; -1") is True
+    w.set_input(torch.arange(12).reshape(3, 4))
+    w.set_kernel("1; -1")
     assert w.K.shape == (2, 1) and w.output.shape == (2, 4)
     assert w.arithmetic == "0×1 + 4×(-1) = -4"
 
@@ -129,11 +107,13 @@ def test_set_input_and_kernel_accept_tensors_lists_and_text():
 def test_a_step_beyond_the_new_size_is_clamped_when_values_shrink():
     w = SlidingKernel(preset=EDGES)
     w.set_step(40)
-    w.set_preset(CHAPTER)
-    assert w.step == 3 and w._slider.value == 3 and w.output_cell == (1, 1)
+    w.set_input(torch.arange(9.0).reshape(3, 3))    # the edge kernel [1, -1]: 3x2 windows
+    assert w.step == 5 and w.view.step == 5 and w.output_cell == (2, 1)
+    w.set_preset(CHAPTER)                            # a new example starts at step 0
+    assert w.step == 0 and w.view.step == 0
 
 
-# --- refusals: a visible message, never an exception ----------------------------------------
+# --- refusals: setters raise; a bad state from the view is undone with a message -------------
 
 @pytest.mark.parametrize("text, words", [
     ("1 2\n3", "same number of values"),
@@ -142,37 +122,46 @@ def test_a_step_beyond_the_new_size_is_clamped_when_values_shrink():
     ("1 inf", "'inf' is not a number"),
     ("\n".join(["1 " * 13] * 2), "at most 12x12"),
 ])
-def test_bad_kernel_text_is_refused_with_a_message(text, words):
+def test_bad_kernel_text_raises_naming_the_rule(text, words):
     w = SlidingKernel()
     before = w.K
-    w._k_text.value = text
-    assert words in w.message
-    assert '<div class="cb-error">' in w.html and words.replace("'", "&#x27;") in w.html
+    with pytest.raises(ValueError, match=words):
+        w.set_kernel(text)
     assert torch.equal(w.K, before) and w.value == 19      # the old values stay in use
 
 
-def test_a_kernel_larger_than_the_input_is_refused():
+@pytest.mark.parametrize("call, error, words", [
+    (lambda w: w.set_kernel(torch.ones(4, 1)), ValueError, "K must fit inside X"),
+    (lambda w: w.set_step(99), ValueError, "step must be in 0..3"),
+    (lambda w: w.set_step(-1), ValueError, "step must be in 0..3"),
+    (lambda w: w.set_step(1.5), TypeError, "step must be an int"),
+    (lambda w: w.set_position(5, 0), ValueError, "row must be in 0..1"),
+    (lambda w: w.set_mode("convolve"), ValueError, "mode must be one of"),
+    (lambda w: w.set_preset("nope"), ValueError, "name must be one of"),
+    (lambda w: w.set_input("a b"), ValueError, "'a' is not a number"),
+])
+def test_impossible_settings_raise_and_change_nothing(call, error, words):
     w = SlidingKernel()
-    assert w.set_kernel(torch.ones(4, 1)) is False
-    assert "K must fit inside X" in w.message and 'class="cb-error"' in w.html
-    assert w.K.shape == (2, 2)
+    with pytest.raises(error, match=words):
+        call(w)
+    assert w.step == 0 and w.K.shape == (2, 2) and w.view.K == [[0, 1], [2, 3]]
 
 
-@pytest.mark.parametrize("step, clamped", [(-3, 0), (99, 3)])
-def test_out_of_range_steps_are_clamped_with_a_message(step, clamped):
+def test_a_bad_state_from_the_view_is_undone_with_a_message():
     w = SlidingKernel()
-    assert w.set_step(step) is False
-    assert w.step == clamped and "outside 0..3" in w.message
-    assert w.set_step(1) is True and w.message == ""
+    w.view.K = [[1, 2], [3]]                 # ragged: never sent by our view, but refused
+    assert w.view.K == [[0.0, 1.0], [2.0, 3.0]] and "K" in w.message
+    w.view.step = 4
+    assert w.view.step == 0 and "step must be in 0..3" in w.message
 
 
-def test_other_impossible_settings_are_refused_politely():
+def test_text_boxes_hold_exact_values_so_apply_loses_nothing():
+    """Regression: the boxes showed values rounded to 2 decimals and 'apply' read them back."""
     w = SlidingKernel()
-    assert w.set_step(1.5) is False and "whole number" in w.message
-    assert w.set_position(5, 0) is False and w.output_cell == (1, 0)
-    assert w.set_mode("convolve") is False and "mode must be one of" in w.message
-    assert w.set_preset("nope") is False and "preset must be one of" in w.message
-    assert w.set_input("a b") is False and w.X.shape == (3, 3)
+    w.set_kernel("0.125 0.004\n1 1")
+    assert w.view.k_text == "0.125 0.004\n1 1"
+    w.set_kernel(w.view.k_text)                     # what "apply values" reads back
+    assert w.K.tolist() == [[0.125, 0.004], [1.0, 1.0]]
 
 
 # --- constructor arguments ------------------------------------------------------------------
@@ -274,12 +263,17 @@ def test_animation_refuses_too_many_or_impossible_steps():
 
 # --- the view and the kernels module ---------------------------------------------------------
 
-def test_view_is_a_displayable_container_with_the_controls():
+def test_view_is_an_anywidget_with_its_state_and_module():
+    import anywidget
+
     w = SlidingKernel()
-    assert isinstance(w.view, widgets.VBox)
-    kinds = {type(c) for c in w.view.children[0].children + w.view.children[1].children}
-    assert {widgets.Dropdown, widgets.ToggleButtons, widgets.Play, widgets.IntSlider} <= kinds
-    assert "application/vnd.jupyter.widget-view+json" in w.view._repr_mimebundle_()
+    assert isinstance(w.view, anywidget.AnyWidget)
+    state = w.view.get_state()
+    assert state["X"] == w.X.tolist() and state["mode"] == "cross-correlation"
+    assert "export default" in state["_esm"] and "function cbGrid" in state["_esm"]
+    bundle = w.view._repr_mimebundle_()[0]
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert bundle["text/plain"] == "<sliding-kernel explorer>"     # stable: nbval compares it
 
 
 def test_kernel_gallery_names_and_values():

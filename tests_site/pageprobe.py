@@ -48,7 +48,8 @@ WIDGET_COUNTS = """() => ({
         'script[type="application/vnd.jupyter.widget-view+json"]').length,
     rendered: document.querySelectorAll('.jupyter-widgets.widget-container, '
         + '.jupyter-widgets.widget-inline-hbox, .jupyter-widgets.widget-inline-vbox, '
-        + '.lm-Widget.jupyter-widgets').length,
+        + '.lm-Widget.jupyter-widgets').length
+        + document.querySelectorAll('.cb-root').length,     // the anywidget explorers
 })"""
 
 ANIMATIONS = """() => Array.from(document.querySelectorAll('img[id^="_anim_img"]')).map(img => {

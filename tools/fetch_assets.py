@@ -1,4 +1,5 @@
-"""Fetch the JavaScript the website needs (MathJax 3, require.js, the widget html-manager) from npm.
+"""Fetch the JavaScript the website needs (MathJax 3, require.js, the widget html-manager,
+anywidget) from npm.
 
 Usage: python tools/fetch_assets.py [--force]
 
@@ -53,6 +54,29 @@ PACKAGES = {
          "dist/*.svg", "LICENSE"],
         "embed-amd.js",
     ),
+    "anywidget": (
+        # The explorers are anywidgets: the html-manager loads the "anywidget" module with
+        # require.js (the path is set in embed-setup.js below), which runs each explorer's ES
+        # module from the widget state. Keep this version equal to the PyPI pin in
+        # pyproject.toml. dist/index.js is an anonymous AMD module (define([...base], ...)).
+        "anywidget@0.11.0",
+        "sha512-LHZgW2j5UjyerZSZcO+BtZPXGMSORQV2bUT480hOR5x/BXS8sOradi/71amJfMueSEnKX0dqPwTfsOGHTsyZpQ==",
+        ["dist/index.js", "LICENSE"],
+        "index.js",
+    ),
+}
+
+
+# Used by the site tests only (tests_site/test_explorers.py), never served with the site:
+# axe-core checks the explorers for accessibility violations. Fetched into .cache/test-vendor/.
+TEST_VENDOR = ROOT / ".cache" / "test-vendor"
+TEST_PACKAGES = {
+    "axe-core": (
+        "axe-core@4.14.1",
+        "sha512-FHfa+lmNjQZfJz1q8wKqIDwC6DExcHt/pkjNQb09a3NPjCKg2rhu5qb2S4r76ASyFNNtuFooJpZe37OgudVGtQ==",
+        ["axe.min.js", "LICENSE"],
+        "axe.min.js",
+    ),
 }
 
 
@@ -62,6 +86,8 @@ PACKAGES = {
 #   load the icon fonts relative to their require.js module URL, which by default resolves
 #   against the page ("book/@jupyter-widgets/...", a 404): map the module paths so that every
 #   module's folder is the folder of this file;
+# - a widget of a module it does not bundle ("anywidget") is looked up with require.js first and
+#   only then on a public CDN: map "anywidget" to the vendored copy next to this folder;
 # - its typeset() calls the MathJax 2 API (MathJax.Hub.Queue), which MathJax 3 does not have
 #   ("Cannot read properties of undefined (reading 'Queue')"): provide it on top of MathJax 3.
 EMBED_SETUP_JS = """\
@@ -69,7 +95,8 @@ EMBED_SETUP_JS = """\
 (function () {
   var here = document.currentScript.src.replace(/\\/[^\\/]*$/, "");
   require.config({paths: {"@jupyter-widgets": here,
-                          "@jupyter-widgets/html-manager/dist": here}});
+                          "@jupyter-widgets/html-manager/dist": here,
+                          "anywidget": here.replace(/\/[^\/]*$/, "") + "/anywidget/index"}});
   document.addEventListener("DOMContentLoaded", function () {
     var mj = window.MathJax;
     if (!mj || !mj.startup || mj.Hub) return;
@@ -137,8 +164,24 @@ def _extract(tarball, dest, keep):
     return count
 
 
+def fetch_test_packages():
+    """Fetch the test-only packages into .cache/test-vendor/ unless they are there already."""
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, (spec, integrity, keep, entry) in TEST_PACKAGES.items():
+            if (TEST_VENDOR / name / entry).is_file():
+                continue
+            tarball = _npm_pack(spec, Path(tmp))
+            if _integrity(tarball) != integrity:
+                sys.exit(f"fetch_assets: {spec}: tarball integrity does not match the pinned "
+                         f"{integrity}")
+            count = _extract(tarball, TEST_VENDOR / name, keep)
+            print(f"fetch_assets: {spec} -> {(TEST_VENDOR / name).relative_to(ROOT)} "
+                  f"({count} files, for the site tests)")
+
+
 def fetch(force=False):
     """Fetch every pinned package into assets/vendor/ unless it is there already."""
+    fetch_test_packages()
     if not force and _installed_matches():
         print(f"fetch_assets: {VENDOR.relative_to(ROOT)} is up to date")
         return

@@ -1,6 +1,7 @@
 """Channel explorer: every input channel is cross-correlated with its own kernel slice, the
 partial results are summed (plus a bias) into one output channel, and each output channel has
-its own stack of kernel slices.
+its own stack of kernel slices. Numbers: ``convbook.geometry.channel_partials`` and
+``convbook.ops.corr2d_multi_in_out`` (recomputed by ``js/channels.js`` in the browser).
 
 >>> X = [[[0, 1, 2], [3, 4, 5], [6, 7, 8]], [[1, 2, 3], [4, 5, 6], [7, 8, 9]]]
 >>> K = [[[0, 1], [2, 3]], [[1, 2], [3, 4]]]
@@ -14,16 +15,16 @@ torch.Size([3, 2, 2])
 """
 import re
 
-import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import torch
-from matplotlib.ticker import NullLocator
+import traitlets
 
 from .._checks import as_tensor
-from ..htmlgrid import format_number, grid_html, row_html
-from ..ops import corr2d, corr2d_multi_in_out
-from ..plot import ACCENT, draw_matrix, highlight_cells
-from .text import matrix_text, parse_matrix, signed_number
+from ..figures import draw_channel_step  # noqa: F401
+from ..geometry import channel_layer, channel_partials, finite_float32  # noqa: F401
+from ..ops import corr2d_multi_in_out
+from ..textfmt import exact_number, format_number, matrix_text, parse_matrix, signed_number
+from .base import ExplorerView, esm
 
 __all__ = ["ChannelExplorer", "channel_partials", "draw_channel_step"]
 
@@ -32,314 +33,193 @@ DEFAULT_K = [[[0, 1], [2, 3]], [[1, 2], [3, 4]]]
 MAX_IN, MAX_OUT, MAX_SIDE = 4, 6, 8
 
 
-def channel_partials(X, K):
-    """Per-input-channel partial results for one output channel: X is c_i x h x w, K is
-    c_i x k_h x k_w; returns c_i x h' x w' (their sum is ``corr2d_multi_in(X, K)``).
+class ChannelView(ExplorerView):
+    """Synced state of the channel explorer."""
+    _esm = esm("channels")
+    _explorer_name = "channel explorer"
+    X = traitlets.List().tag(sync=True)
+    K = traitlets.List().tag(sync=True)
+    bias = traitlets.List(traitlets.Float()).tag(sync=True)
+    out = traitlets.Int(0).tag(sync=True)
+    step = traitlets.Int(0).tag(sync=True)
+    k_text = traitlets.Unicode("").tag(sync=True)
+    bias_text = traitlets.Unicode("0").tag(sync=True)
 
-    >>> channel_partials(torch.ones(2, 2, 2), torch.ones(2, 1, 1)).sum(0).tolist()
-    [[2.0, 2.0], [2.0, 2.0]]
-    """
-    return torch.stack([corr2d(x, k) for x, k in zip(X, K)])
 
-
-def draw_channel_step(fig, X, K, bias, out_channel, position):
-    """Static view of one step on ``fig``: for each input channel X[c] (window outlined),
-    its kernel slice and its partial result, then the output channel they sum to.
-    Shared by ``ChannelExplorer.figure`` and ``convbook.animate.channel_animation``.
-
-    The matrices are drawn once per output channel; a later call on the same figure with the
-    same numbers only moves the highlights (matplotlib axes are slow to redraw).
-    """
-    X, K = as_tensor(X, "X").float(), as_tensor(K, "K").float()
-    bias = torch.as_tensor(bias, dtype=torch.float32).reshape(-1)
-    c_i, (k_h, k_w) = X.shape[0], K.shape[2:]
-    key = (out_channel, X.tolist(), K[out_channel].tolist(), float(bias[out_channel]))
-    state = getattr(fig, "_convbook_channel_step", None)
-    if state is None or state["key"] != key:
-        partials = channel_partials(X, K[out_channel])
-        Y = partials.sum(0) + bias[out_channel]
-        fig.clear()
-        grid = fig.add_gridspec(c_i, 4, width_ratios=[X.shape[2], k_w, Y.shape[1], Y.shape[1]])
-        axes = []
-        for c in range(c_i):
-            for col, (M, title) in enumerate([(X[c], f"X[{c}]"),
-                                              (K[out_channel, c], f"K[{out_channel}][{c}]"),
-                                              (partials[c], f"partial {c}")]):
-                axes.append(draw_matrix(fig.add_subplot(grid[c, col]), M, title))
-        extra = f" + {format_number(bias[out_channel])}" if bias[out_channel] else ""
-        axes.append(draw_matrix(fig.add_subplot(grid[:, 3]), Y,
-                                f"Y[{out_channel}] =\nsum of partials{extra}"))
-        for ax in axes:
-            ax.title.set_fontsize(10)
-            ax.xaxis.set_major_locator(NullLocator())   # hidden anyway; saves ~30% per frame
-            ax.yaxis.set_major_locator(NullLocator())
-        fig.tight_layout()
-        state = fig._convbook_channel_step = {"key": key, "axes": axes, "marks": []}
-    for patch in state["marks"]:
-        patch.remove()
-    i, j = position
-    window = [(i + a, j + b) for a in range(k_h) for b in range(k_w)]
-    axes, marks = state["axes"], []
-    for c in range(c_i):
-        marks += highlight_cells(axes[3 * c], window)
-        marks += highlight_cells(axes[3 * c + 2], [position])
-    marks += highlight_cells(axes[-1], [position], ACCENT)
-    state["marks"] = marks
-    return axes
+def _kernel_text(K):
+    return "\n\n".join(matrix_text(k) for k in K)
 
 
 class ChannelExplorer:
     """Interactive multi-channel cross-correlation with bias and several output channels.
 
     ``X``: c_i x h x w; ``K``: c_o x c_i x k_h x k_w (or c_i x k_h x k_w for one output channel);
-    ``bias``: a number or one per output channel. ``view`` is the container to display.
-    Setters: ``set_output_channel``, ``set_position``, ``set_step``, ``set_bias``, ``set_kernel``,
-    ``add_output_channel``, ``remove_output_channel``. Read-only state: ``output`` (c_o x h' x w'),
-    ``partials`` (per input channel, for the selected output channel), ``output_channel``,
-    ``position``, ``window``, ``value``, ``arithmetic``, ``kernels``, ``bias``, ``message``.
-    Impossible requests are refused with a visible note, never an exception.
+    ``bias``: a number or one per output channel. ``view`` is the explorer to display.
+    Setters (``set_output_channel``, ``set_position``, ``set_step``, ``set_bias``,
+    ``set_kernel``, ``add_output_channel``, ``remove_output_channel``) raise ValueError /
+    TypeError naming the argument and the rule, before changing anything. State: ``output``
+    (c_o x h' x w'), ``partials`` (per input channel, for the selected output channel),
+    ``output_channel``, ``position``, ``window``, ``value``, ``arithmetic``, ``kernels``,
+    ``bias``, ``message``.
     """
 
     def __init__(self, X=None, K=None, bias=0.0):
-        X = as_tensor(DEFAULT_X if X is None else X, "X").float()
-        if X.dim() != 3:
-            raise ValueError(f"X must be a 3-D tensor (channels x height x width), "
-                             f"got shape {tuple(X.shape)}")
-        if not (1 <= X.shape[0] <= MAX_IN) or max(X.shape[1:]) > MAX_SIDE or min(X.shape) < 1:
-            raise ValueError(f"X must have 1 to {MAX_IN} channels of at most {MAX_SIDE}x{MAX_SIDE}"
-                             f", got shape {tuple(X.shape)}")
-        K = as_tensor(DEFAULT_K if K is None else K, "K").float()
-        if K.dim() == 3:
-            K = K[None]
-        if K.dim() != 4:
-            raise ValueError(f"K must be c_o x c_i x k_h x k_w (or c_i x k_h x k_w), "
-                             f"got shape {tuple(K.shape)}")
-        if K.shape[1] != X.shape[0]:
-            raise ValueError(f"K must have one kernel slice per input channel: X has "
-                             f"{X.shape[0]} channels, K has {K.shape[1]}")
-        if not 1 <= K.shape[0] <= MAX_OUT:
-            raise ValueError(f"K must have 1 to {MAX_OUT} output channels, got {K.shape[0]}")
-        if K.shape[2] > X.shape[1] or K.shape[3] > X.shape[2] or min(K.shape) < 1:
-            raise ValueError(f"K's kernels ({K.shape[2]}x{K.shape[3]}) must fit inside X "
-                             f"({X.shape[1]}x{X.shape[2]})")
-        bias = as_tensor(bias, "bias").float().reshape(-1)
-        if bias.numel() == 1:
-            bias = bias.repeat(K.shape[0])
-        if bias.numel() != K.shape[0]:
-            raise ValueError(f"bias must be one number or one per output channel "
-                             f"({K.shape[0]}), got {bias.numel()}")
-        self._X, self._K, self._bias = X, K.clone(), bias.clone()
-        self._o, self._position = 0, (0, 0)
-        self.message = ""
-        self._syncing = False
-        self._build_controls()
-        self._refresh()
+        X, K, bias = channel_layer(DEFAULT_X if X is None else X, DEFAULT_K if K is None else K,
+                                   bias, MAX_IN, MAX_OUT, MAX_SIDE)
+        self.view = ChannelView(X=X.tolist())
+        self._use(K, bias, 0, 0)
+        self.view.guard(["X", "K", "bias", "out", "step"], self._check)
 
-    # ---- controls ---------------------------------------------------------------------
-    def _build_controls(self):
-        self._w_out = widgets.ToggleButtons(description="output", style={"button_width": "50px"})
-        self._w_step = widgets.IntSlider(0, 0, 0, description="step", continuous_update=True)
-        self._w_play = widgets.Play(value=0, min=0, max=0, interval=700, description="play")
-        widgets.jslink((self._w_play, "value"), (self._w_step, "value"))
-        self._w_add = widgets.Button(description="+ output channel")
-        self._w_remove = widgets.Button(description="- output channel")
-        self._w_bias = widgets.FloatText(description="bias", layout=widgets.Layout(width="160px"))
-        self._w_kernel = widgets.Textarea(description="kernel",
-                                          layout=widgets.Layout(width="260px", height="120px"))
-        apply = widgets.Button(description="apply kernel", layout=widgets.Layout(width="110px"))
-        self._w_html = widgets.HTML()
-        self._w_out.observe(lambda ch: self._syncing or self.set_output_channel(
-            int(ch["new"])), names="value")
-        self._w_step.observe(lambda ch: self._syncing or self.set_step(ch["new"]), names="value")
-        self._w_bias.observe(lambda ch: self._syncing or self.set_bias(ch["new"]), names="value")
-        self._w_add.on_click(lambda _: self.add_output_channel())
-        self._w_remove.on_click(lambda _: self.remove_output_channel())
-        apply.on_click(lambda _: self.set_kernel(self._w_kernel.value))
-        self.view = widgets.VBox([
-            widgets.HBox([self._w_out, self._w_add, self._w_remove]),
-            widgets.HBox([self._w_play, self._w_step, self._w_bias]),
-            self._w_html,
-            widgets.HBox([self._w_kernel, apply,
-                          widgets.HTML('<div class="cb-note">one block of rows per input '
-                                       'channel, blocks separated by a blank line</div>')])])
+    def _state(self):
+        v = self.view
+        X, K, bias = channel_layer(v.X, v.K, v.bias, MAX_IN, MAX_OUT, MAX_SIDE)
+        return X, K, bias
+
+    def _check(self):
+        X, K, bias = self._state()
+        out_h, out_w = X.shape[1] - K.shape[2] + 1, X.shape[2] - K.shape[3] + 1
+        if not 0 <= self.view.out < K.shape[0]:
+            raise ValueError(f"output channel must be in 0..{K.shape[0] - 1}")
+        if not 0 <= self.view.step < out_h * out_w:
+            raise ValueError(f"step must be in 0..{out_h * out_w - 1}")
+
+    def _use(self, K, bias, out, step):
+        v = self.view
+        with v.updating():
+            v.K, v.bias, v.out, v.step = K.tolist(), bias.tolist(), out, step
+            v.k_text = _kernel_text(K[out])
+            v.bias_text = exact_number(float(bias[out]), float32=True)
+            v.message = ""
 
     # ---- setters ----------------------------------------------------------------------
     def set_output_channel(self, o):
-        """Show output channel ``o``; out-of-range values are refused with a note."""
-        if not 0 <= o < self._K.shape[0]:
-            return self._refuse(f"output channel {o} does not exist (0..{self._K.shape[0] - 1})")
-        self._o = int(o)
-        self._refresh()
+        """Show output channel ``o``."""
+        self._use(self.kernels, self.bias, self._index(o, "o", self.num_output_channels),
+                  self.view.step)
 
     def set_position(self, i, j):
-        """Select output cell (i, j); clamped to the output."""
+        """Select output cell (i, j)."""
         out_h, out_w = self.output.shape[1:]
-        clamped = (min(max(int(i), 0), out_h - 1), min(max(int(j), 0), out_w - 1))
-        self._position = clamped
-        self._refresh(f"position ({i}, {j}) is outside the {out_h}x{out_w} output; clamped"
-                      if clamped != (i, j) else "")
+        i, j = self._index(i, "i", out_h), self._index(j, "j", out_w)
+        self.set_step(i * out_w + j)
 
     def set_step(self, k):
         """Select output cell number k in reading order (the step slider and play)."""
-        out_w = self.output.shape[2]
-        self._position = divmod(min(max(int(k), 0), self.output[0].numel() - 1), out_w)
-        self._refresh()
+        self._use(self.kernels, self.bias, self.output_channel,
+                  self._index(k, "k", self.output[0].numel()))
 
     def set_bias(self, value):
-        """Bias of the selected output channel; a value that is not a finite float32 number
-        is refused with a note (the bias field shows the bias in use again)."""
-        try:
-            value = float(value)
-        except (TypeError, ValueError):
-            return self._refuse(f"bias refused: it must be a number, got {value!r}")
-        if not abs(value) <= torch.finfo(self._bias.dtype).max:     # also catches nan
-            return self._refuse(f"bias refused: it must be a finite number of at most "
-                                f"{torch.finfo(self._bias.dtype).max:.3g} in size, got {value!r}")
-        self._bias[self._o] = value
-        self._refresh()
+        """Bias of the selected output channel: a finite number float32 can hold."""
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise TypeError(f"value must be a number, got {value!r}")
+        value = finite_float32(float(value), "value")
+        bias = self.bias
+        bias[self.output_channel] = value
+        self._use(self.kernels, bias, self.output_channel, self.view.step)
 
     def set_kernel(self, kernel):
         """Kernel slices of the selected output channel: c_i x k_h x k_w values, or text with
         one block of rows per input channel (blocks separated by blank lines)."""
-        try:
-            if isinstance(kernel, str):
-                blocks = [parse_matrix(block, f"kernel block {c + 1}")
-                          for c, block in enumerate(re.split(r"\n\s*\n", kernel.strip()))]
-                if len({tuple(b.shape) for b in blocks}) > 1:
-                    raise ValueError("every block (one per input channel) needs the same shape, "
-                                     f"got {[tuple(b.shape) for b in blocks]}")
-                kernel = torch.stack(blocks)
-            kernel = as_tensor(kernel, "kernel").float()
-        except (TypeError, ValueError) as error:
-            return self._refuse(f"kernel refused: {error}")
-        if tuple(kernel.shape) != tuple(self._K.shape[1:]):
-            return self._refuse(f"kernel refused: it must have shape {tuple(self._K.shape[1:])} "
-                                f"(c_i x k_h x k_w), got {tuple(kernel.shape)}")
-        if not torch.isfinite(kernel).all():
-            return self._refuse("kernel refused: it must hold finite numbers (no inf or nan)")
-        self._K[self._o] = kernel
-        self._refresh()
+        K = self.kernels
+        new = self._slices(kernel, K)
+        K[self.output_channel] = new
+        self._use(K, self.bias, self.output_channel, self.view.step)
 
     def add_output_channel(self, kernel=None, bias=0.0):
-        """Append an output channel; its kernel defaults to the last one + 1 (the chapter's
-        K, K+1, K+2). Refused with a note beyond MAX_OUT channels."""
-        if self._K.shape[0] >= MAX_OUT:
-            return self._refuse(f"at most {MAX_OUT} output channels")
-        new = self._K[-1] + 1 if kernel is None else as_tensor(kernel, "kernel").float()
-        if tuple(new.shape) != tuple(self._K.shape[1:]):
-            return self._refuse(f"kernel refused: it must have shape {tuple(self._K.shape[1:])}")
-        if not torch.isfinite(new).all():
-            return self._refuse("kernel refused: it must hold finite numbers (no inf or nan)")
-        self._K = torch.cat([self._K, new[None]])
-        self._bias = torch.cat([self._bias, torch.tensor([float(bias)])])
-        self._o = self._K.shape[0] - 1
-        self._refresh()
+        """Append an output channel (and show it); its kernel defaults to the last one + 1
+        (the chapter's K, K+1, K+2). At most MAX_OUT channels."""
+        K = self.kernels
+        if K.shape[0] >= MAX_OUT:
+            raise ValueError(f"at most {MAX_OUT} output channels")
+        new = K[-1] + 1 if kernel is None else self._slices(kernel, K)
+        if isinstance(bias, bool) or not isinstance(bias, (int, float)):
+            raise TypeError(f"bias must be a number, got {bias!r}")
+        bias = finite_float32(float(bias), "bias").reshape(1)       # checked before any change
+        self._use(torch.cat([K, new[None]]), torch.cat([self.bias, bias]), K.shape[0],
+                  self.view.step)
 
     def remove_output_channel(self, o=None):
-        """Remove output channel ``o`` (default: the selected one); the last one stays."""
-        o = self._o if o is None else o
-        if not 0 <= o < self._K.shape[0]:
-            return self._refuse(f"output channel {o} does not exist (0..{self._K.shape[0] - 1})")
-        if self._K.shape[0] == 1:
-            return self._refuse("a layer needs at least one output channel")
-        keep = [c for c in range(self._K.shape[0]) if c != o]
-        self._K, self._bias = self._K[keep], self._bias[keep]
-        self._o = min(self._o, self._K.shape[0] - 1)
-        self._refresh()
+        """Remove output channel ``o`` (default: the selected one); one must remain."""
+        K = self.kernels
+        o = self.output_channel if o is None else self._index(o, "o", K.shape[0])
+        if K.shape[0] == 1:
+            raise ValueError("a layer needs at least one output channel")
+        keep = [c for c in range(K.shape[0]) if c != o]
+        self._use(K[keep], self.bias[keep], min(self.output_channel, len(keep) - 1),
+                  self.view.step)
 
-    def _refuse(self, note):
-        self._refresh(note)
+    @staticmethod
+    def _index(value, name, n):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError(f"{name} must be an int, got {value!r}")
+        if not 0 <= value < n:
+            raise ValueError(f"{name} must be in 0..{n - 1}, got {value}")
+        return value
+
+    @staticmethod
+    def _slices(kernel, K):
+        if isinstance(kernel, str):
+            blocks = [parse_matrix(block, f"kernel block {c + 1}")
+                      for c, block in enumerate(re.split(r"\n\s*\n", kernel.strip()))]
+            if len({tuple(b.shape) for b in blocks}) > 1:
+                raise ValueError("kernel: every block (one per input channel) needs the same "
+                                 f"shape, got {[tuple(b.shape) for b in blocks]}")
+            kernel = torch.stack(blocks)
+        new = finite_float32(as_tensor(kernel, "kernel"), "kernel")
+        if tuple(new.shape) != tuple(K.shape[1:]):
+            raise ValueError(f"kernel must have shape {tuple(K.shape[1:])} (c_i x k_h x k_w), "
+                             f"got {tuple(new.shape)}")
+        if not torch.isfinite(new).all():
+            raise ValueError("kernel must hold finite numbers (no inf or nan)")
+        return new
 
     # ---- state ------------------------------------------------------------------------
+    output_channel = property(lambda self: self.view.out)
+    num_output_channels = property(lambda self: len(self.view.K))
+    kernels = property(lambda self: self._state()[1], doc="a copy of K, c_o x c_i x k_h x k_w")
+    bias = property(lambda self: self._state()[2], doc="a copy of the biases")
+    message = property(lambda self: self.view.message)
+
     @property
-    def output_channel(self):
-        return self._o
+    def output(self):
+        X, K, bias = self._state()
+        return corr2d_multi_in_out(X, K) + bias[:, None, None]
+
+    @property
+    def partials(self):
+        X, K, _ = self._state()
+        return channel_partials(X, K[self.output_channel])
 
     @property
     def position(self):
-        return self._position
+        return divmod(self.view.step, self.output.shape[2])
 
     @property
-    def num_output_channels(self):
-        return self._K.shape[0]
+    def window(self):
+        (i, j), (k_h, k_w) = self.position, self.kernels.shape[2:]
+        return [(i + a, j + b) for a in range(k_h) for b in range(k_w)]
 
     @property
-    def kernels(self):
-        """A copy of the kernel tensor, c_o x c_i x k_h x k_w."""
-        return self._K.clone()
+    def value(self):
+        return float(self.output[(self.output_channel, *self.position)])
 
     @property
-    def bias(self):
-        return self._bias.clone()
-
-    def _refresh(self, message=""):
-        self.message = message
-        self.output = corr2d_multi_in_out(self._X, self._K) + self._bias[:, None, None]
-        self.partials = channel_partials(self._X, self._K[self._o])
-        (i, j), (k_h, k_w) = self._position, self._K.shape[2:]
-        self.window = [(i + a, j + b) for a in range(k_h) for b in range(k_w)]
-        self.value = float(self.output[self._o, i, j])
+    def arithmetic(self):
+        X, K, bias = self._state()
+        o, (i, j), partials = self.output_channel, self.position, self.partials
         lines = []
-        for c in range(self._X.shape[0]):
-            terms = " + ".join(f"{signed_number(self._X[c, r, s])}\u00d7{signed_number(self._K[self._o, c, a, b])}"
-                               for (r, s), (a, b) in zip(self.window, self._kernel_cells()))
-            lines.append(f"partial {c}[{i}, {j}] = {terms} = {format_number(self.partials[c, i, j])}")
-        sums = " + ".join(signed_number(p) for p in self.partials[:, i, j])
-        lines.append(f"Y[{self._o}][{i}, {j}] = {sums} + bias {signed_number(self._bias[self._o])} = "
+        for c in range(X.shape[0]):
+            terms = " + ".join(f"{signed_number(X[c, r, s])}\u00d7"
+                               f"{signed_number(K[o, c, r - i, s - j])}" for r, s in self.window)
+            lines.append(f"partial {c}[{i}, {j}] = {terms} = {format_number(partials[c, i, j])}")
+        sums = " + ".join(signed_number(p) for p in partials[:, i, j])
+        lines.append(f"Y[{o}][{i}, {j}] = {sums} + bias {signed_number(bias[o])} = "
                      f"{format_number(self.value)}")
-        self.arithmetic = "\n".join(lines)
-        self._sync_controls()
-        self._w_html.value = self._render()
+        return "\n".join(lines)
 
-    def _kernel_cells(self):
-        k_h, k_w = self._K.shape[2:]
-        return [(a, b) for a in range(k_h) for b in range(k_w)]
-
-    def _sync_controls(self):
-        self._syncing = True
-        # Labels must differ from the button indices: the ipywidgets 8 ToggleButtons view
-        # decides whether to rebuild its buttons by comparing each new label with the old
-        # button's index string, so labels "0", "1" never drop buttons when channels are
-        # removed (stale buttons stay, several look selected).
-        self._w_out.options = [(f"Y[{c}]", str(c)) for c in range(self._K.shape[0])]
-        self._w_out.value = str(self._o)
-        last = self.output[0].numel() - 1
-        self._w_step.max = self._w_play.max = last
-        self._w_step.value = self._position[0] * self.output.shape[2] + self._position[1]
-        self._w_bias.value = float(self._bias[self._o])
-        self._w_kernel.value = "\n\n".join(matrix_text(k) for k in self._K[self._o])
-        self._syncing = False
-
-    def _render(self):
-        o, (i, j) = self._o, self._position
-        window = {cell: "window" for cell in self.window}
-        sign = '<div style="font-size:26px;padding-top:30px">{}</div>'
-        rows = []
-        for c in range(self._X.shape[0]):
-            rows.append(row_html(
-                grid_html(self._X[c], f"input X[{c}]", window), sign.format('<span style="font-size:44px;line-height:20px">&#8902;</span>'),
-                grid_html(self._K[o, c], f"kernel K[{o}][{c}]"), sign.format("="),
-                grid_html(self.partials[c], f"partial {c}", {(i, j): "window"}),
-                f'<div class="cb-note" style="padding-top:34px">'
-                f'{self.arithmetic.splitlines()[c]}</div>'))
-        total = " + ".join(f"partial {c}" for c in range(self._X.shape[0]))
-        rows.append(row_html(
-            grid_html(self.output[o], f"output Y[{o}]", {(i, j): "out"}),
-            f'<div class="cb-note" style="padding-top:34px">Y[{o}] = {total} + bias<br><b>'
-            f'{self.arithmetic.splitlines()[-1]}</b></div>'))
-        rows.append(row_html(*[grid_html(self.output[c], f"Y[{c}]" + (" (shown)" if c == o else ""),
-                                         {(i, j): "out" if c == o else "window"})
-                               for c in range(self._K.shape[0])]))
-        c_o, c_i, k_h, k_w = self._K.shape
-        rows.append(f'<div class="cb-note">{c_o} output channel(s) x {c_i} input channel(s) x '
-                    f'{k_h}x{k_w} kernel = {c_o * c_i * k_h * k_w} weights + {c_o} bias</div>')
-        if self.message:
-            rows.append(f'<div class="cb-error">{self.message}</div>')
-        return "".join(rows)
-
-    # ---- static fallback --------------------------------------------------------------
     def figure(self):
-        """The current step as a matplotlib figure (for pages without a kernel)."""
-        fig = plt.figure(figsize=(6, 1.5 * self._X.shape[0] + 0.3), dpi=80)
-        draw_channel_step(fig, self._X, self._K, self._bias, self._o, self._position)
+        """The current step as a matplotlib figure."""
+        X, K, bias = self._state()
+        fig = plt.figure(figsize=(6, 1.5 * X.shape[0] + 0.3), dpi=80)
+        draw_channel_step(fig, X, K, bias, self.output_channel, self.position)
         return fig

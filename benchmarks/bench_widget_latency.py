@@ -1,0 +1,63 @@
+"""In-browser update latency of the explorers on the built static site (`make book` first):
+for each explorer, 50 input events on its step/window/unit slider, each timed from the event
+to the redrawn DOM with style and layout done (the redraw runs in a microtask, so it is part
+of the same frame). Prints the median and max per explorer (goal: under 16 ms, one frame).
+
+Usage: python benchmarks/latency.py  (uses the Debian chromium, like make test-site)
+"""
+import functools
+import http.server
+import shutil
+import statistics
+import sys
+import threading
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SITE = ROOT / "_build" / "html"
+sys.path.insert(0, str(ROOT / "tests_site"))
+EVENTS = 50
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+def serve(folder):
+    handler = functools.partial(_Quiet, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def main():
+    from playwright.sync_api import sync_playwright
+    from test_explorers import EXPLORERS, MEASURE
+
+    if not (SITE / "index.html").exists():
+        sys.exit("latency: no built site in _build/html; run `make book` first")
+    sliders = {"sliding": "step", "padding": "window", "pooling": "step", "channels": "step",
+               "receptive": "unit row"}
+    server = serve(SITE)
+    url = f"http://127.0.0.1:{server.server_address[1]}/"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=shutil.which("chromium") or "/usr/bin/chromium",
+            args=["--no-sandbox", "--disable-gpu"])
+        for name, (path, label) in EXPLORERS.items():
+            page = browser.new_page(viewport={"width": 1200, "height": 900})
+            page.goto(url + path, wait_until="load")
+            root = page.locator(f'.cb-root[aria-label="{label}"]').first
+            root.wait_for(timeout=30_000)
+            page.evaluate(MEASURE, [root.element_handle(), sliders[name], 10])     # warm up
+            times = page.evaluate(MEASURE, [root.element_handle(), sliders[name], EVENTS])
+            print(f"{name:10s} {sliders[name]:9s} slider: median {statistics.median(times):6.2f} ms"
+                  f", max {max(times):6.2f} ms over {EVENTS} events (goal < 16 ms)")
+            page.close()
+        browser.close()
+    server.shutdown()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,74 @@
+"""The one base of every explorer: an anywidget whose state is the explorer's parameters and
+whose view is ES-module JavaScript (``js/base.js`` + ``js/<explorer>.js``) that recomputes
+and redraws in the browser, in JupyterLab, VS Code and on the static website alike.
+
+Python keeps validated setters: a value a view sends (through a kernel) is checked by the
+same rules as a setter; a value that breaks them is not used, the last good state is put
+back and the reason is shown in the view's ``message``.
+
+>>> from traitlets import Int
+>>> class Counter(ExplorerView):
+...     _esm = esm("sliding")
+...     n = Int(0).tag(sync=True)
+>>> "function cbFmt" in Counter._esm and "export default" in Counter._esm
+True
+"""
+from contextlib import contextmanager
+from functools import cache
+from importlib.resources import files
+
+import anywidget
+import traitlets
+
+__all__ = ["ExplorerView", "esm"]
+
+
+@cache
+def esm(name):
+    """The ES module of explorer ``name``: the shared base followed by its own module."""
+    folder = files(__package__) / "js"
+    return (folder / "base.js").read_text(encoding="utf-8") + "\n" + (
+        folder / f"{name}.js").read_text(encoding="utf-8")
+
+
+class ExplorerView(anywidget.AnyWidget):
+    """The synced state of an explorer. ``message`` is the refusal shown in the view ('' if none).
+
+    Subclasses name their ``_esm`` and add traits tagged ``sync=True``. ``guard(names, check)``
+    calls ``check()`` after the browser changed any of ``names``; if it raises
+    ValueError/TypeError the previous values come back and the message says why.
+    """
+    message = traitlets.Unicode("").tag(sync=True)
+    _explorer_name = "explorer"          # what the text repr (shown before widgets load) calls it
+
+    def __repr__(self):
+        return f"<{self._explorer_name}>"
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._restoring = False
+
+    @contextmanager
+    def updating(self):
+        """Set traits from Python (already checked by a setter): sent to the view as one
+        message, and not re-checked by ``guard``."""
+        with self.hold_sync():
+            self._restoring = True
+            try:
+                yield
+            finally:
+                self._restoring = False
+
+    def guard(self, names, check):
+        """Re-check the state whenever one of ``names`` changes; undo a change it refuses."""
+        self.observe(lambda change: self._checked(change, check), names=list(names))
+
+    def _checked(self, change, check):
+        if self._restoring:
+            return
+        try:
+            check()
+        except (ValueError, TypeError) as error:
+            with self.updating():
+                setattr(self, change["name"], change["old"])
+                self.message = str(error)

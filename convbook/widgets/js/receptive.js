@@ -1,0 +1,318 @@
+// The receptive-field explorer (section 04): pick a network, a layer and a unit; see the input
+// region and every feature map's region the unit depends on. State: presets, preset, text
+// (the layers box, as typed), net_text (the network in use), layer, unit, gradient, image,
+// images, maps ({key: [png, ...]}: feature maps computed by Python for a network and image),
+// message. The geometry (parser, shapes, closed-form fields, clipping, effective receptive
+// field of the uniform-weight network) is recomputed here as convbook.netspec does in Python.
+
+const RF_LIMITS = {layers: 16, kernel: 32, s: 16, p: 16, d: 8, text: 500};
+const RF_TOKEN = /^(?:(\d{1,4})(?:x(\d{1,4}))?|([spd])(\d{1,4}))$/;
+const RF_CUSTOM = "custom (type layers)";
+
+// The layer text as layers [{kind, k, s, p, d}] (spatial ones only), or {error}.
+function rfParse(text) {
+  if (text.length > RF_LIMITS.text) {
+    return {error: `text may be at most ${RF_LIMITS.text} characters, got ${text.length}`};
+  }
+  const parts = text.split(/[;\n]/).map((p) => p.trim()).filter((p) => p);
+  if (!parts.length) return {error: "text must list at least one layer, e.g. 'conv 3 p1; pool 2'"};
+  if (parts.length > RF_LIMITS.layers) {
+    return {error: `text may list at most ${RF_LIMITS.layers} layers, got ${parts.length}`};
+  }
+  const layers = [];
+  for (let number = 1; number <= parts.length; number++) {
+    const part = parts[number - 1], where = `layer ${number} ('${part}')`;
+    const words = part.toLowerCase().split(/\s+/), kind = words[0], options = {};
+    let kernel = null;
+    if (kind === "relu" && words.length === 1) continue;
+    if (!["conv", "pool", "maxpool", "avgpool"].includes(kind)) {
+      return {error: `${where}: unknown layer '${kind}'; use conv, pool (max), avgpool or relu`};
+    }
+    for (const word of words.slice(1)) {
+      const m = RF_TOKEN.exec(word);
+      if (!m) return {error: `${where}: cannot read '${word}'; write e.g. 'conv 3 s2 p1 d1' or 'pool 2'`};
+      if (m[1]) kernel = [Number(m[1]), Number(m[2] || m[1])];
+      else options[m[3]] = Number(m[4]);
+    }
+    if (!kernel || Math.min(...kernel) < 1) return {error: `${where}: give a kernel size >= 1, e.g. '${kind} 3'`};
+    if (Math.max(...kernel) > RF_LIMITS.kernel) {
+      return {error: `${where}: kernel sizes go up to ${RF_LIMITS.kernel}, got ${Math.max(...kernel)}`};
+    }
+    const s = options.s ?? (kind === "conv" ? 1 : kernel[0]), p = options.p ?? 0, d = options.d ?? 1;
+    if (s < 1) return {error: `${where}: stride must be >= 1, got ${s}`};
+    if (d < 1) return {error: `${where}: dilation must be >= 1, got ${d}`};
+    for (const [key, name, value] of [["s", "stride", s], ["p", "padding", p], ["d", "dilation", d]]) {
+      if (value > RF_LIMITS[key]) return {error: `${where}: ${name} goes up to ${RF_LIMITS[key]}, got ${value}`};
+    }
+    if (kind !== "conv") {
+      if ("d" in options) return {error: `${where}: pooling takes no dilation here`};
+      if (2 * p > Math.min(...kernel)) return {error: `${where}: pooling padding must be at most half the window`};
+    }
+    layers.push({kind: kind === "pool" ? "maxpool" : kind, k: kernel, s: [s, s], p: [p, p], d: [d, d]});
+  }
+  if (!layers.length) return {error: "model has no Conv2d, MaxPool2d or AvgPool2d layer before any Flatten"};
+  return {layers};
+}
+
+function rfDescribe(l) {
+  const both = (v) => `${v[0]}` + (v[1] !== v[0] ? `,${v[1]}` : "");
+  return `${l.kind} ${l.k[0]}x${l.k[1]} s${both(l.s)}` + (l.p[0] || l.p[1] ? ` p${both(l.p)}` : "") +
+         (l.d[0] !== 1 || l.d[1] !== 1 ? ` d${both(l.d)}` : "");
+}
+
+// Shapes of every map for an input of shape `input`, or {error} naming the layer that does not fit.
+function rfShapes(layers, input) {
+  const shapes = [input];
+  for (let b = 1; b <= layers.length; b++) {
+    const l = layers[b - 1], [h, w] = shapes[b - 1];
+    const out = [0, 1].map((a) => Math.floor((shapes[b - 1][a] + 2 * l.p[a] - l.d[a] * (l.k[a] - 1) - 1) / l.s[a]) + 1);
+    const fits = [0, 1].every((a) => l.d[a] * (l.k[a] - 1) + 1 <= shapes[b - 1][a] + 2 * l.p[a]);
+    if (!fits) {
+      const why = b === 1 ? `its kernel is larger than the ${h}x${w} image padded by ${l.p[0]},${l.p[1]}`
+        : `the layers before it shrink the ${input[0]}x${input[1]} image to ${h}x${w}, smaller ` +
+          `than its kernel (padding ${l.p[0]},${l.p[1]})`;
+      return {error: `layer ${b} (${rfDescribe(l)}) does not fit: ${why}`};
+    }
+    shapes.push(out);
+  }
+  return {shapes};
+}
+
+// Closed-form field of the units after `layers` (convbook.receptive.receptive_field).
+function rfField(layers) {
+  const size = [1, 1], jump = [1, 1], padding = [0, 0], start = [0, 0];
+  for (const l of layers) {
+    for (let a = 0; a < 2; a++) {
+      const span = l.d[a] * (l.k[a] - 1) + 1;
+      size[a] += (span - 1) * jump[a];
+      start[a] += ((span - 1) / 2 - l.p[a]) * jump[a];
+      padding[a] += l.p[a] * jump[a];
+      jump[a] *= l.s[a];
+    }
+  }
+  return {size, stride: jump, padding, start};
+}
+
+function rfRegion(layers, a, b, unit) {
+  if (a === b) return [[unit[0], unit[0]], [unit[1], unit[1]]];
+  const f = rfField(layers.slice(a, b));
+  return [0, 1].map((x) => [-f.padding[x] + unit[x] * f.stride[x],
+                            -f.padding[x] + unit[x] * f.stride[x] + f.size[x] - 1]);
+}
+
+function rfClip(shape, bounds) {
+  const c = bounds.map(([lo, hi], x) => [Math.max(lo, 0), Math.min(hi, shape[x] - 1)]);
+  return c.some(([lo, hi]) => lo > hi) ? null : c;
+}
+
+// The part of map a that unit of map b really depends on (null: padding only).
+function rfSeen(layers, shapes, a, b, unit) {
+  let bounds = [[unit[0], unit[0]], [unit[1], unit[1]]];
+  for (let n = b; n > a; n--) {
+    const l = layers[n - 1];
+    bounds = rfClip(shapes[n - 1], bounds.map(([lo, hi], x) =>
+      [lo * l.s[x] - l.p[x], hi * l.s[x] - l.p[x] + l.d[x] * (l.k[x] - 1)]));
+    if (!bounds) return null;
+  }
+  return bounds;
+}
+
+function rfMargins(layers, shapes) {
+  return shapes.map((shape, a) => {
+    const m = [0, 0, 0, 0];
+    for (let b = a + 1; b < shapes.length; b++) {
+      const [[top], [left]] = rfRegion(layers, a, b, [0, 0]);
+      const [[, bottom], [, right]] = rfRegion(layers, a, b, [shapes[b][0] - 1, shapes[b][1] - 1]);
+      m[0] = Math.max(m[0], -top); m[1] = Math.max(m[1], -left);
+      m[2] = Math.max(m[2], bottom - shape[0] + 1); m[3] = Math.max(m[3], right - shape[1] + 1);
+    }
+    return m;
+  });
+}
+
+// |d unit / d input| of the linear network with uniform weights (every kernel and pooling window
+// averages its cells, max pooling becomes average pooling), by backpropagation: h x w.
+function rfGradient(layers, input, unit, padded = true) {
+  const shapes = [input];
+  for (const l of layers) {
+    const p = padded ? l.p : [0, 0], prev = shapes[shapes.length - 1];
+    shapes.push([0, 1].map((a) => Math.floor((prev[a] + 2 * p[a] - l.d[a] * (l.k[a] - 1) - 1) / l.s[a]) + 1));
+  }
+  let g = shapes[shapes.length - 1].length && Array.from({length: shapes[shapes.length - 1][0]},
+    (_, i) => new Float64Array(shapes[shapes.length - 1][1]).map((_, j) => (i === unit[0] && j === unit[1] ? 1 : 0)));
+  for (let n = layers.length; n >= 1; n--) {
+    const l = layers[n - 1], p = padded ? l.p : [0, 0], [h, w] = shapes[n - 1], weight = 1 / (l.k[0] * l.k[1]);
+    const back = Array.from({length: h}, () => new Float64Array(w));
+    g.forEach((row, i) => row.forEach((v, j) => {
+      if (!v) return;
+      for (let a = 0; a < l.k[0]; a++) {
+        const r = i * l.s[0] - p[0] + a * l.d[0];
+        if (r < 0 || r >= h) continue;
+        for (let b = 0; b < l.k[1]; b++) {
+          const c = j * l.s[1] - p[1] + b * l.d[1];
+          if (c >= 0 && c < w) back[r][c] += v * weight;
+        }
+      }
+    }));
+    g = back;
+  }
+  return g;
+}
+
+// Feature maps depend on the weights: LeNet's preset uses convbook.layers.LeNet, a typed
+// network seeded convs of 4 channels (convbook.netspec.layers_from_text).
+function rfMapsKey(image, preset, netText) { return `${image}|${preset === "LeNet" ? "LeNet" : ""}|${netText}`; }
+
+function rfNumber(v) { return String(Number(v) + 0); }
+
+function rfReadout(net, b, unit, gradient) {
+  const f = rfField(net.layers.slice(0, b)), region = rfRegion(net.layers, 0, b, unit);
+  const [[top, bottom], [left, right]] = region;
+  const x = (v) => v.map(rfNumber).join("\u00d7");
+  const lines = [`Layer ${b} (${rfDescribe(net.layers[b - 1])}), unit (${unit[0]}, ${unit[1]}): ` +
+    `receptive field ${x(f.size)}, effective stride ${x(f.stride)}, effective padding ` +
+    `${x(f.padding)}, start (centre of unit (0, 0)) (${rfNumber(f.start[0])}, ${rfNumber(f.start[1])}).`,
+    `It sees input rows ${top}..${bottom} and columns ${left}..${right} (dashed box).`];
+  const clipped = rfSeen(net.layers, net.shapes, 0, b, unit), [nh, nw] = net.shapes[0];
+  const same = (p, q) => JSON.stringify(p) === JSON.stringify(q);
+  if (!clipped) lines.push("The whole field lies in the zero padding: this unit sees no pixel.");
+  else if (!same(clipped, region)) {
+    const out = [[top, -1], [nh, bottom]].filter(([lo, hi]) => lo <= hi).map(([lo, hi]) => `rows ${lo}..${hi}`)
+      .concat([[left, -1], [nw, right]].filter(([lo, hi]) => lo <= hi).map(([lo, hi]) => `columns ${lo}..${hi}`));
+    let text = out.length ? `Clipped: ${out.join(", ")} fall in the zero padding (hatched); ` : "Clipped: ";
+    text += `the pixels it really uses are rows ${clipped[0][0]}..${clipped[0][1]}, columns ` +
+            `${clipped[1][0]}..${clipped[1][1]} (filled box).`;
+    if (!same(clipped, rfClip(net.shapes[0], region))) {
+      text += " Image pixels outside the filled box reach it only through padding of a feature map, " +
+              "or were dropped by a floor() on the way.";
+    }
+    lines.push(text);
+  }
+  if (gradient) {
+    const w = rfGradient(net.layers.slice(0, b), f.size, [0, 0], false).flatMap((row) => Array.from(row));
+    const used = w.filter((v) => v > 0), holes = w.length - used.length;
+    const ratio = Math.fround(Math.fround(Math.max(...used)) / Math.fround(Math.min(...used)));
+    lines.push("Effective receptive field (red, |d unit / d input| with uniform weights): the " +
+      `heaviest pixel of the field weighs ${cbFixed(ratio, 1)}\u00d7 the lightest it uses` +
+      (holes ? `; ${cbCount(holes, "pixel")} of the field get no weight (holes left by dilation ` +
+               "or stride)." : "."));
+  }
+  return lines;
+}
+
+function render({model, el}) {
+  const root = cbRoot(el, "receptive-field explorer");
+  const get = (key) => model.get(key);
+  const save = cbSaver(model);
+  const netOf = (text) => {
+    const parsed = rfParse(text);
+    if (parsed.error) return parsed;
+    const shaped = rfShapes(parsed.layers, get("images")[0].shape);
+    return shaped.error ? shaped : {layers: parsed.layers, shapes: shaped.shapes};
+  };
+  // Use a network text: refused (state and typed text kept) when it does not parse or fit.
+  const useText = (text, preset) => {
+    const net = netOf(text);
+    if (net.error) return save({text, message: `Cannot use these layers: ${net.error}. Showing the previous network.`});
+    const layer = net.layers.length, shape = net.shapes[layer];
+    save({text, preset, net_text: text, layer, unit: [Math.floor(shape[0] / 2), Math.floor(shape[1] / 2)], message: ""});
+  };
+  const presetMenu = cbEl("select", {"aria-label": "network"});
+  for (const name of [...Object.keys(get("presets")), RF_CUSTOM]) presetMenu.append(cbEl("option", {value: name, text: name}));
+  presetMenu.addEventListener("change", () => {
+    if (presetMenu.value !== RF_CUSTOM) useText(get("presets")[presetMenu.value], presetMenu.value);
+    else save({preset: RF_CUSTOM});
+  });
+  const imageMenu = cbEl("select", {"aria-label": "image"});
+  get("images").forEach((im, i) => imageMenu.append(cbEl("option", {value: String(i), text: im.label})));
+  imageMenu.addEventListener("change", () => save({image: Number(imageMenu.value)}));
+  const text = cbEl("input", {type: "text", spellcheck: "false", "aria-label": "layers"});
+  const apply = cbEl("button", {type: "button", text: "use these layers"});
+  apply.addEventListener("click", () => useText(text.value, RF_CUSTOM));
+  text.addEventListener("keydown", (e) => { if (e.key === "Enter") useText(text.value, RF_CUSTOM); });
+  const layerMenu = cbEl("select", {"aria-label": "layer"});
+  layerMenu.addEventListener("change", () => {
+    const layer = Number(layerMenu.value), shape = netOf(get("net_text")).shapes[layer], u = get("unit");
+    save({layer, unit: [Math.min(u[0], shape[0] - 1), Math.min(u[1], shape[1] - 1)], message: ""});
+  });
+  const row = cbSlider("unit row", 0, 0, 0, (v) => save({unit: [v, get("unit")[1]]}));
+  const col = cbSlider("unit col", 0, 0, 0, (v) => save({unit: [get("unit")[0], v]}));
+  const gradient = cbToggle("effective RF", [["off", false], ["on", true]], get("gradient"), (v) => save({gradient: v}));
+  const display = cbEl("div", {"aria-live": "polite"});
+  const error = cbEl("div", {class: "cb-error", role: "alert"});
+  root.append(
+    cbEl("div", {class: "cb-controls"}, [cbEl("label", {}, [cbEl("span", {text: "network"}), presetMenu]),
+                                          cbEl("label", {}, [cbEl("span", {text: "image"}), imageMenu])]),
+    cbEl("div", {class: "cb-controls"}, [cbEl("label", {}, [cbEl("span", {text: "layers"}), text]), apply]),
+    cbEl("div", {class: "cb-note", text: "e.g. conv 3 s2 p1 d1; pool 2; avgpool 2; relu (s stride, p padding, d dilation)"}),
+    cbEl("div", {class: "cb-controls"}, [cbEl("label", {}, [cbEl("span", {text: "layer"}), layerMenu]), gradient.node]),
+    cbEl("div", {class: "cb-controls"}, [row.node, col.node]), error, display);
+
+  function mapView(title, png, shape, margin, cellSize, boxes, faded, overlay) {
+    const width = (shape[1] + margin[1] + margin[3]) * cellSize, height = (shape[0] + margin[0] + margin[2]) * cellSize;
+    const box = cbEl("div", {class: "cb-rf-map", style: `position:relative;width:${width}px;height:${height}px;` +
+      "background:repeating-linear-gradient(45deg,#eee 0 4px,#ddd 4px 8px);outline:1px solid #999"});
+    const place = `position:absolute;left:${margin[1] * cellSize}px;top:${margin[0] * cellSize}px;` +
+                  `width:${shape[1] * cellSize}px;height:${shape[0] * cellSize}px;image-rendering:pixelated`;
+    if (png) box.append(cbEl("img", {src: `data:image/png;base64,${png}`, style: place, alt: title}));
+    else box.append(cbEl("div", {style: place + ";background:#fff;color:#555;font-size:11px;overflow:hidden",
+                                 text: "map computed when the notebook runs"}));
+    if (overlay) { overlay.setAttribute("style", place); box.append(overlay); }
+    boxes.forEach(({bounds: [[top, bottom], [left, right]], css, role}) => box.append(cbEl("div", {
+      "data-role": role, "data-bounds": `${top},${bottom},${left},${right}`,
+      style: `position:absolute;left:${(left + margin[1]) * cellSize}px;top:${(top + margin[0]) * cellSize}px;` +
+             `width:${(right - left + 1) * cellSize - 2}px;height:${(bottom - top + 1) * cellSize - 2}px;${css}`})));
+    return cbEl("figure", {style: `margin:0;opacity:${faded ? 0.45 : 1}`},
+                [cbEl("figcaption", {text: title, style: "font-weight:bold;font-size:12px;margin-bottom:3px;white-space:nowrap"}), box]);
+  }
+
+  function draw() {
+    const net = netOf(get("net_text")), b = Math.min(get("layer"), net.layers.length);
+    const shape = net.shapes[b], unit = get("unit").map((u, x) => Math.min(u, shape[x] - 1));
+    presetMenu.value = get("preset");
+    imageMenu.value = String(get("image"));
+    if (document.activeElement !== text) text.value = get("text");
+    layerMenu.replaceChildren(...net.layers.map((l, i) => cbEl("option", {value: String(i + 1),
+      text: `${i + 1}: ${rfDescribe(l)} \u2192 ${net.shapes[i + 1][0]}\u00d7${net.shapes[i + 1][1]}`})));
+    layerMenu.value = String(b);
+    row.update(unit[0], 0, shape[0] - 1);
+    col.update(unit[1], 0, shape[1] - 1);
+    gradient.update(get("gradient"));
+    error.textContent = get("message");
+    const margins = rfMargins(net.layers, net.shapes);
+    const maps = get("maps")[rfMapsKey(get("image"), get("preset"), get("net_text"))] || [];
+    const views = net.shapes.map((s, a) => {
+      const m = margins[a], cells = Math.max(3, Math.min(20, Math.floor(220 / Math.max(s[0] + m[0] + m[2], s[1] + m[1] + m[3]))));
+      const title = (a === 0 ? "input" : `${a}: ${rfDescribe(net.layers[a - 1])}`) + ` ${s[0]}\u00d7${s[1]}`;
+      const boxes = [];
+      let overlay = null;
+      if (a < b) {
+        boxes.push({bounds: rfRegion(net.layers, a, b, unit), css: "border:1px dashed #c0392b;", role: "field"});
+        const seen = rfSeen(net.layers, net.shapes, a, b, unit);
+        if (seen) boxes.push({bounds: seen, role: "seen", css: "border:1px solid #c0392b;" +
+          (a === 0 && get("gradient") ? "" : "background:rgba(255,209,102,0.45);")});
+      } else if (a === b) {
+        boxes.push({bounds: rfRegion(net.layers, a, b, unit), role: "unit",
+                    css: "border:1px solid #1d6f65;background:rgba(42,157,143,0.7);"});
+      }
+      if (a === 0 && get("gradient")) {
+        const g = rfGradient(net.layers.slice(0, b), s, unit), top = Math.max(...g.map((r) => Math.max(...r)));
+        overlay = cbEl("canvas", {width: s[1], height: s[0], "aria-hidden": "true"});
+        const ctx = overlay.getContext("2d"), image = ctx.createImageData(s[1], s[0]);
+        g.forEach((r, i) => r.forEach((v, j) => {
+          const k = 4 * (i * s[1] + j);
+          image.data.set([220, 20, 60, top > 0 ? Math.floor(235 * v / top) : 0], k);
+        }));
+        ctx.putImageData(image, 0, 0);
+      }
+      const png = a === 0 ? get("images")[get("image")].png : maps[a];
+      return mapView(title, png, s, m, cells, boxes, a > b, overlay);
+    });
+    display.replaceChildren(cbRow(...views), ...rfReadout(net, b, unit, get("gradient")).map((line) =>
+      cbEl("div", {class: "cb-note", "data-role": "readout", text: line})));
+  }
+  cbRedrawOn(model, ["preset", "text", "net_text", "layer", "unit", "gradient", "image", "maps"], draw);
+  draw();
+}
+
+export default {render};
