@@ -344,6 +344,32 @@ def check_receptive_field(answer, layers, quantity="size"):
                   else f"{answer} is not the {name} of '{layers}'.", hint[quantity])
 
 
+def check_network_field(answer, network, quantity="size"):
+    """Check the receptive field ``quantity`` ("size", "stride" or "padding") of the last
+    feature map of ``network``, any model ``receptive_field`` follows (e.g.
+    ``convbook.architectures.resnet50()``); a square answer may be one number."""
+    if quantity not in ("size", "stride", "padding"):
+        raise ValueError(f"quantity must be 'size', 'stride' or 'padding', got {quantity!r}")
+    from .receptive import receptive_field
+
+    expected = getattr(receptive_field(network)[-1], quantity)
+    if not answered(answer):
+        return Verdict(False)
+    try:
+        given = torch.as_tensor(answer, dtype=torch.float64).flatten()
+    except (TypeError, ValueError, RuntimeError):
+        given = torch.zeros(0)
+    ok = given.numel() in (1, 2) and bool((given == torch.tensor(
+        expected, dtype=torch.float64)).all())
+    name = {"size": "receptive field", "stride": "effective stride",
+            "padding": "effective padding"}[quantity]
+    return report(ok, f"the {name} of {type(network).__name__}'s last map is "
+                  f"{expected[0]}x{expected[1]}." if ok
+                  else f"{answer!r} is not the {name} of {type(network).__name__}'s last map.",
+                  "follow every branch: a layer adds (k - 1) times the jump of its input, and "
+                  "a merge keeps the widest of its inputs' fields.")
+
+
 def check_same_padding(answer, kernel_size, dilation=1):
     """Check the padding that keeps the output as large as the input (stride 1)."""
     if not answered(answer):
