@@ -109,22 +109,24 @@ def trace(model):
         place = _user_frame(error.__traceback__)
         raise TypeError(
             f"torch.fx cannot trace model ({type(model).__name__}) in "
-            f"{where_path(module) if module else 'its forward'}{place}: {error}. Data-dependent "
-            "control flow (an `if` or loop on tensor values or shapes) cannot be followed; "
-            "rewrite it without the branch or compute the field of each part") from None
+            f"{where_path(module) if module else 'its forward'}{place}: {error}. torch.fx runs "
+            "forward on symbolic values, so code that needs real ones (data-dependent control "
+            "flow: an `if` or loop on tensor values or shapes, conversions, value checks) "
+            "cannot be followed; rewrite it without them or compute the field of each "
+            "part") from None
     return fx.GraphModule(model, graph)
 
 
 def _user_frame(tb):
-    """' at file:line' of the innermost frame outside torch, if any."""
+    """' at file:line -> ...' for the (last three) frames outside torch where tracing failed."""
     torch_dir = os.path.dirname(torch.__file__)
-    place = ""
+    places = []
     while tb is not None:
         code = tb.tb_frame.f_code
         if not code.co_filename.startswith(torch_dir) and code.co_filename != __file__:
-            place = f" at {code.co_filename}:{tb.tb_lineno}"
+            places.append(f"{code.co_filename}:{tb.tb_lineno}")
         tb = tb.tb_next
-    return place
+    return " at " + " -> ".join(places[-3:]) if places else ""
 
 
 def geometry(values):

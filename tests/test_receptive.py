@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch import nn
 
-from convbook.layers import LeNet, ModernLeNet
+from convbook.layers import Conv2D, LeNet, ModernLeNet
 from convbook.receptive import empirical_receptive_field, layer_geometry, receptive_field
 
 
@@ -176,6 +176,8 @@ class Stacked(nn.Module):
     (nn.Sequential(nn.ReLU()), ValueError, r"has no Conv2d, MaxPool2d or AvgPool2d"),
     (nn.Sequential(nn.Flatten(), nn.Conv2d(1, 1, 3)), ValueError,
      r"model\[0\] is reached by the input itself"),
+    (Conv2D(3), TypeError, r"torch.fx cannot trace model \(Conv2D\) in its forward at "
+                           r".*layers.py:\d+ -> .*ops.py:\d+"),
     (Gated(), TypeError, r"torch.fx cannot trace model \(Gated\) in model.gate at "
                          r".*test_receptive.py:\d+: .*control flow"),
     (Resized(), TypeError, r"model: interpolate\(\) \(called at .*test_receptive.py.*\) is "

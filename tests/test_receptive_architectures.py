@@ -63,3 +63,13 @@ def test_where_the_bottleneck_strides_changes_the_field():
     # In the paper's version the first 3x3 of stages 2-4 runs after the stride, on a grid
     # twice as coarse, so each adds 2 * 2J instead of 2J (J = its input's jump): 3 stages.
     assert v1.size[0] - v15.size[0] == 2 * (4 + 8 + 16)
+
+
+def test_records_name_where_each_merge_sits():
+    fields = receptive_field(ARCHITECTURES["ResNet-18"](width=1 / 16))
+    assert fields[-1].path == "model.layer4[1]: add()"
+    assert fields[0].path == "model.stem[0]" and fields[1].path == "model.stem[3]"
+    googlenet = receptive_field(ARCHITECTURES["GoogLeNet"](width=1 / 16), (3, 224, 224))
+    assert googlenet[-1].path == "model[20]: cat()"
+    assert sum("ceil_mode=True adds" in note for note in googlenet[-1].notes) == 4
+
