@@ -182,7 +182,6 @@ class Walk:
     """
 
     def __init__(self, gm, input_hw=None):
-        self.gm = gm
         self.modules = dict(gm.named_modules())
         self.records, self.kinds, self.end_input = [], {}, None
         self.index = {}
@@ -211,6 +210,9 @@ class Walk:
                                           if isinstance(state.get(n), Field))
                 break
             if self.end_input is not None:              # past the end: only watch for mixing
+                if fields and self._ends(node, fields):
+                    state[node] = _ENDED                 # another branch's own global pooling
+                    continue
                 if fields and _ENDED in inputs:
                     raise ValueError(
                         f"{where(node)}{_located(node)} combines a globally pooled value with a "
@@ -221,7 +223,7 @@ class Walk:
             if not fields:
                 state[node] = _META if _META in inputs else None
                 continue
-            state[node] = self._step(node, fields, state)
+            state[node] = self._step(node, fields)
             if state[node] is _ENDED:
                 self.end_input = next(n for n in node.all_input_nodes
                                       if isinstance(state.get(n), Field))
@@ -232,10 +234,16 @@ class Walk:
             raise ValueError("model's output does not depend on its input")
         keep = _ancestors(self.end_input) | {self.end_input}
         self.records = [(n, f) for n, f in self.records if n in keep]
-        self.final = state[self.end_input]
 
-    def _step(self, node, fields, state):
-        kind, info = self._classify(node, fields, state)
+    def _ends(self, node, fields):
+        """True when ``node`` is a global pooling, flatten or linear layer (False if unknown)."""
+        try:
+            return self._classify(node, fields)[0] == "end"
+        except (TypeError, ValueError):
+            return False
+
+    def _step(self, node, fields):
+        kind, info = self._classify(node, fields)
         self.kinds[node] = kind
         if kind in ("pointwise", "scale"):
             return fields[0]
@@ -252,7 +260,7 @@ class Walk:
         self.records.append((node, field))
         return field
 
-    def _classify(self, node, fields, state):
+    def _classify(self, node, fields):
         """(kind, geometry) of a node with a spatial input; unsupported nodes raise here."""
         what = where(node) + ("" if node.op == "call_module" else _located(node))
         if node.op == "call_module":
