@@ -3,7 +3,8 @@
 Only the geometry (kernels, strides, paddings, branches) matters for receptive fields, so
 each builder takes a ``width`` factor that scales every channel count: ``width=1`` is the
 paper's network (parameter counts equal the usual published ones), a small width gives the
-same geometry at a fraction of the cost, which is how the autograd checks stay fast.
+same graph (shortcuts and residual additions are decided by the paper's channel counts) at
+a fraction of the cost, which is how the autograd checks stay fast.
 
 - ``vgg16``: Simonyan & Zisserman 2015, configuration D (a flat ``nn.Sequential``).
 - ``resnet18`` / ``resnet50``: He et al. 2016 (basic and bottleneck blocks). The paper puts
@@ -65,13 +66,12 @@ class BasicBlock(nn.Module):
     """Two 3x3 convolutions and a shortcut (a strided 1x1 projection when the shape changes)."""
     expansion = 1
 
-    def __init__(self, c_in, c_mid, stride, stride_in="3x3"):
+    def __init__(self, c_in, c_mid, stride, project, stride_in="3x3"):
         super().__init__()
         c_out = c_mid * self.expansion
         self.body = nn.Sequential(_conv_bn(c_in, c_mid, 3, stride), _conv_bn(c_mid, c_out, 3,
                                                                             act=None))
-        self.shortcut = (_conv_bn(c_in, c_out, 1, stride, act=None)
-                         if stride != 1 or c_in != c_out else nn.Identity())
+        self.shortcut = _conv_bn(c_in, c_out, 1, stride, act=None) if project else nn.Identity()
         self.relu = nn.ReLU()
 
     def forward(self, x):
@@ -82,14 +82,13 @@ class Bottleneck(BasicBlock):
     """1x1 reduce, 3x3, 1x1 expand (x4), plus the shortcut; the stride sits in ``stride_in``."""
     expansion = 4
 
-    def __init__(self, c_in, c_mid, stride, stride_in="3x3"):
+    def __init__(self, c_in, c_mid, stride, project, stride_in="3x3"):
         nn.Module.__init__(self)
         c_out = c_mid * self.expansion
         first, second = (stride, 1) if stride_in == "1x1" else (1, stride)
         self.body = nn.Sequential(_conv_bn(c_in, c_mid, 1, first), _conv_bn(c_mid, c_mid, 3, second),
                                   _conv_bn(c_mid, c_out, 1, act=None))
-        self.shortcut = (_conv_bn(c_in, c_out, 1, stride, act=None)
-                         if stride != 1 or c_in != c_out else nn.Identity())
+        self.shortcut = _conv_bn(c_in, c_out, 1, stride, act=None) if project else nn.Identity()
         self.relu = nn.ReLU()
 
 
@@ -101,7 +100,7 @@ class ResNet(nn.Module):
         _check_width(width)
         if stride_in not in ("1x1", "3x3"):
             raise ValueError(f"stride_in must be '1x1' or '3x3', got {stride_in!r}")
-        c = _scaled(64, width)
+        c, paper = _scaled(64, width), 64     # the paper's counts decide the shortcuts
         self.stem = nn.Sequential(nn.Conv2d(3, c, 7, 2, 3, bias=False), nn.BatchNorm2d(c),
                                   nn.ReLU(), nn.MaxPool2d(3, 2, 1))
         stages = []
@@ -109,8 +108,9 @@ class ResNet(nn.Module):
             blocks = []
             for i in range(depth):
                 stride = 2 if i == 0 and number > 0 else 1
-                blocks.append(block(c, _scaled(mid, width), stride, stride_in))
-                c = _scaled(mid, width) * block.expansion
+                project = stride != 1 or paper != mid * block.expansion
+                blocks.append(block(c, _scaled(mid, width), stride, project, stride_in))
+                c, paper = _scaled(mid, width) * block.expansion, mid * block.expansion
             stages.append(nn.Sequential(*blocks))
         self.layer1, self.layer2, self.layer3, self.layer4 = stages
         self.pool = nn.AdaptiveAvgPool2d(1)
@@ -182,14 +182,14 @@ class InvertedResidual(nn.Module):
     """1x1 expansion (x t), 3x3 depthwise convolution (groups = channels), 1x1 projection;
     a residual addition when the shape is kept."""
 
-    def __init__(self, c_in, c_out, stride, expand):
+    def __init__(self, c_in, c_out, stride, expand, residual):
         super().__init__()
         hidden = c_in * expand
         layers = [_conv_bn(c_in, hidden, 1, act=nn.ReLU6)] if expand != 1 else []
         layers += [_conv_bn(hidden, hidden, 3, stride, groups=hidden, act=nn.ReLU6),
                    _conv_bn(hidden, c_out, 1, act=None)]
         self.body = nn.Sequential(*layers)
-        self.residual = stride == 1 and c_in == c_out
+        self.residual = residual
 
     def forward(self, x):
         return x + self.body(x) if self.residual else self.body(x)
@@ -203,13 +203,14 @@ _BOTTLENECKS = [(1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 
 def mobilenet_v2(width=1.0, classes=1000):
     """MobileNetV2: a 3x3/2 stem, seventeen inverted residual blocks, a 1x1 to 1280 channels."""
     _check_width(width)
-    c = _scaled(32, width)
+    c, paper = _scaled(32, width), 32   # the paper's counts decide the residual additions
     layers = [_conv_bn(3, c, 3, 2, act=nn.ReLU6)]
     for t, channels, repeats, stride in _BOTTLENECKS:
         for i in range(repeats):
-            layers.append(InvertedResidual(c, _scaled(channels, width), stride if i == 0 else 1,
-                                           t))
-            c = _scaled(channels, width)
+            s = stride if i == 0 else 1
+            layers.append(InvertedResidual(c, _scaled(channels, width), s, t,
+                                           residual=s == 1 and paper == channels))
+            c, paper = _scaled(channels, width), channels
     last = _scaled(1280, width)
     return nn.Sequential(*layers, _conv_bn(c, last, 1, act=nn.ReLU6), nn.AdaptiveAvgPool2d(1),
                          nn.Flatten(), nn.Dropout(0.2), nn.Linear(last, _classes(classes)))

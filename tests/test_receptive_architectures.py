@@ -40,7 +40,11 @@ def _geometry(field):
 def test_closed_form_equals_autograd_on_the_architecture(name):
     full = receptive_field(_full(name), (3, 224, 224))[-1]
     narrow = ARCHITECTURES[name](width=1 / 16)       # same geometry, 1/256 of the work
-    assert _geometry(receptive_field(narrow, (3, 224, 224))[-1]) == _geometry(full)
+    paths = [f.path for f in receptive_field(_full(name))]
+    for width in (1 / 16, 1 / 32):                  # 1/32: what section 04 uses
+        thin = receptive_field(ARCHITECTURES[name](width=width), (3, 224, 224))
+        assert _geometry(thin[-1]) == _geometry(full)
+        assert [f.path for f in thin] == paths      # the same graph, merges included
     r, s, p = full.size[0], full.stride[0], full.padding[0]
     size = s * (-(-(r + 2 * s) // s))                 # a multiple of the stride above r
     last = receptive_field(narrow, (3, size, size))[-1]
