@@ -138,7 +138,7 @@ def empirical_receptive_field(model, input_shape, unit, uniform_weights=True):
     """
     channels, height, width = _input_shape(input_shape)
     row, col = pair(tuple(unit) if isinstance(unit, (tuple, list)) else unit, "unit", 0)
-    if isinstance(uniform_weights, bool) is False:
+    if not isinstance(uniform_weights, bool):
         raise TypeError(f"uniform_weights must be True or False, got {uniform_weights!r}")
     out_h, out_w = receptive_field(model, input_shape)[-1].shape   # validates before any work
     if not (row < out_h and col < out_w):

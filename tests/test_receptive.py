@@ -255,3 +255,12 @@ def test_empirical_field_refuses_bad_arguments():
         empirical_receptive_field(net, (5, 5), (0, 0))
     with pytest.raises(ValueError, match=r"unit must lie inside the output of shape \(3, 3\)"):
         empirical_receptive_field(net, (1, 5, 5), (3, 0))
+
+
+@pytest.mark.parametrize("flag", ["no", 0, 1, None])
+def test_uniform_weights_must_be_a_bool(flag):
+    """Issue 14: uniform_weights='no' was silently read as True."""
+    with pytest.raises(TypeError, match=r"uniform_weights must be True or False"):
+        empirical_receptive_field(nn.Sequential(nn.Conv2d(1, 1, 3)), (1, 9, 9), 2,
+                                  uniform_weights=flag)
+
