@@ -659,6 +659,26 @@ def check_receptive_field(answer, layers, quantity="size"):
 
 
 @self_check
+def check_network_field(answer, network, quantity="size"):
+    """Check the receptive field ``quantity`` ("size", "stride" or "padding") of the last
+    feature map of ``network``, any model ``receptive_field`` follows (e.g.
+    ``convbook.architectures.resnet50()``); a square answer may be one number."""
+    if quantity not in ("size", "stride", "padding"):
+        raise ValueError(f"quantity must be 'size', 'stride' or 'padding', got {quantity!r}")
+    from .receptive import receptive_field
+
+    expected = tuple(getattr(receptive_field(network)[-1], quantity))
+    ok = read_numbers(answer, 2, square=True, what="one number or an (h, w) pair") == expected
+    name = {"size": "receptive field", "stride": "effective stride",
+            "padding": "effective padding"}[quantity]
+    return report(ok, f"the {name} of {type(network).__name__}'s last map is "
+                  f"{expected[0]}x{expected[1]}." if ok
+                  else f"{show(answer)} is not the {name} of {type(network).__name__}'s last map.",
+                  "follow every branch: a layer adds (k - 1) times the jump of its input, and "
+                  "a merge keeps the widest of its inputs' fields.")
+
+
+@self_check
 def check_same_padding(answer, kernel_size, dilation=1):
     """Check the padding that keeps the output as large as the input (stride 1); the dilated
     kernel must span an odd number of cells, d(k - 1) + 1, for such a padding to exist."""

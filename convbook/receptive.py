@@ -1,42 +1,53 @@
-"""Receptive fields of a stack of conv/pooling layers: closed form and measured by autograd.
+"""Receptive fields of a CNN: closed form and measured by autograd.
 
-Closed form (Araujo et al., Distill 2019), per axis, for layers l = 1..L with kernel k_l
-(dilated: d(k-1)+1), stride s_l and padding p_l, where J_l = prod_{i<l} s_i is the "jump":
+Closed form (Araujo et al., Distill 2019), per axis, for spatial layers l = 1..L with kernel
+k_l (dilated: d(k-1)+1), stride s_l and padding p_l, where J_l = prod_{i<l} s_i is the "jump"
+of layer l's *input* (the distance in input pixels between neighbouring units it reads):
 size r = sum_l (k_l - 1) J_l + 1, effective stride S = prod_l s_l, effective padding
 P = sum_l p_l J_l, and unit u covers input rows -P + u*S ... -P + u*S + r - 1 (its centre,
-``start`` for u = 0, is (r - 1)/2 - P).
+``start`` for u = 0, is (r - 1)/2 - P). Any model torch.fx can trace is followed through its
+graph (``convbook.receptive_graph``): residual additions and concatenations take the union of
+their inputs' fields.
 
 >>> from torch import nn
 >>> net = nn.Sequential(nn.Conv2d(1, 1, 2), nn.Conv2d(1, 1, 2))
 >>> receptive_field(net)[-1].size
 (3, 3)
 """
-import copy
 from dataclasses import dataclass
 
 import torch
 from torch import nn
 
 from ._checks import pair, positive_int
+from .receptive_graph import Walk, spatial_part, trace, where
+from .receptive_graph import geometry as _geometry
 
 __all__ = ["LayerField", "layer_geometry", "receptive_field", "EmpiricalField",
            "empirical_receptive_field"]
 
-# Layers that act pixel by pixel: they leave the receptive field as it is.
-ELEMENTWISE = (nn.ReLU, nn.Sigmoid, nn.Tanh, nn.LeakyReLU, nn.GELU, nn.ELU, nn.SiLU, nn.Softplus,
-               nn.Hardtanh, nn.ReLU6, nn.Identity, nn.Dropout, nn.Dropout2d, nn.BatchNorm2d)
 SPATIAL = (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d)
 
 
 @dataclass(frozen=True)
 class LayerField:
-    """Receptive field of the units after one spatial layer, in input coordinates (h, w)."""
-    index: int          # position of the layer in the Sequential
+    """Receptive field of the units of one feature map, in input coordinates (h, w).
+
+    One record per convolution, pooling, padding or merge (addition, concatenation) on the way
+    to the model's first global pooling, flatten or linear layer; the last record describes
+    the map that reaches it.
+    """
+    index: int          # position of the layer among the model's operations (in a Sequential:
+                        # its index there)
     layer: str          # the layer's repr, e.g. "Conv2d(1, 6, kernel_size=(5, 5), ...)"
     size: tuple         # receptive field size r
     stride: tuple       # effective stride S (distance in the input between neighbouring units)
-    padding: tuple      # effective padding P
+    padding: tuple      # effective padding P (input rows/cols before row 0 seen by unit 0)
     start: tuple        # centre of unit (0, 0) in input coordinates
+    number: int = 0     # 1, 2, ... over the records (the "layer l" of the formulas)
+    path: str = ""      # where the layer sits in the model, e.g. "model.layer1[0].conv1"
+    shape: tuple = None  # (h, w) of the map, when receptive_field got an input_shape
+    notes: tuple = ()   # where units differ: branches centred differently, ceil_mode edges
 
     def bounds(self, unit):
         """Inclusive input rows and columns ((top, bottom), (left, right)) seen by ``unit``."""
@@ -45,58 +56,51 @@ class LayerField:
 
 
 def layer_geometry(layer):
-    """(kernel, stride, padding, dilation) of a spatial layer, each an (h, w) pair."""
-    if isinstance(layer, nn.Conv2d):
-        if isinstance(layer.padding, str):
-            raise ValueError(f"padding={layer.padding!r} is not supported in {layer}; "
-                             "use explicit integer padding")
-        stride = layer.stride
-    else:
-        stride = layer.stride if layer.stride is not None else layer.kernel_size
-    if getattr(layer, "ceil_mode", False):
-        raise ValueError(f"ceil_mode=True is not supported in {layer}")
-    return (pair(layer.kernel_size, "kernel_size", 1), pair(stride, "stride", 1),
-            pair(layer.padding, "padding", 0), pair(getattr(layer, "dilation", 1), "dilation", 1))
+    """(kernel, stride, padding, dilation) of a Conv2d / MaxPool2d / AvgPool2d, each an (h, w)
+    pair; ``padding="same"`` gives the top/left padding, ``"valid"`` gives 0."""
+    if not isinstance(layer, SPATIAL):
+        raise TypeError(f"layer must be a Conv2d, MaxPool2d or AvgPool2d, got "
+                        f"{type(layer).__name__}")
+    values = {name: getattr(layer, name) for name in ("kernel_size", "stride", "padding",
+                                                       "dilation") if hasattr(layer, name)}
+    return _geometry(values)[:4]
 
 
-def _spatial_layers(model):
-    """Yield (index, layer) for the spatial part of a Sequential, stopping at Flatten/Linear."""
-    if not isinstance(model, nn.Sequential):
-        raise TypeError(f"model must be an nn.Sequential, got {type(model).__name__}")
-    for index, layer in enumerate(model):
-        if isinstance(layer, (nn.Flatten, nn.Linear)):
-            return
-        if isinstance(layer, nn.Sequential):
-            raise TypeError(f"model[{index}] is a nested Sequential: flatten the model first")
-        if not isinstance(layer, SPATIAL + ELEMENTWISE):
-            raise TypeError(f"model[{index}] ({type(layer).__name__}) is not supported: use "
-                            "Conv2d, MaxPool2d, AvgPool2d and elementwise layers")
-        yield index, layer
+def _input_shape(input_shape):
+    """(channels, height, width) checked."""
+    if not isinstance(input_shape, (tuple, list, torch.Size)) or len(input_shape) != 3:
+        raise ValueError(f"input_shape must be (channels, height, width), got {input_shape!r}")
+    channels = positive_int(input_shape[0], "input_shape channels")
+    return (channels, *pair(tuple(input_shape[1:]), "input_shape height/width", 1))
 
 
-def receptive_field(model):
-    """One LayerField per Conv2d / MaxPool2d / AvgPool2d of an nn.Sequential, in order.
+def receptive_field(model, input_shape=None):
+    """One LayerField per convolution, pooling, padding and merge of ``model``, in graph order.
+
+    ``model`` is any ``nn.Module`` torch.fx can trace (an ``nn.Sequential`` gives one record
+    per Conv2d / MaxPool2d / AvgPool2d, ``index`` = its position). The last record describes
+    the map reaching the first global pooling, flatten or linear layer. With ``input_shape``
+    (channels, h, w) each record also gets its map's ``shape`` and ceil_mode notes are exact.
 
     >>> from convbook.layers import LeNet
     >>> [f.size[0] for f in receptive_field(LeNet())]
     [5, 6, 14, 16]
     """
-    size, jump, padding, start = [1, 1], [1, 1], [0, 0], [0.0, 0.0]
+    hw = None if input_shape is None else _input_shape(input_shape)[1:]
+    gm = trace(model)
+    walk = Walk(gm, hw)
+    if not walk.records:
+        raise ValueError("model has no Conv2d, MaxPool2d or AvgPool2d layer before any Flatten, "
+                         "Linear or global pooling")
     records = []
-    for index, layer in _spatial_layers(model):
-        if not isinstance(layer, SPATIAL):
-            continue
-        kernel, stride, pad, dilation = layer_geometry(layer)
-        for axis in range(2):
-            span = dilation[axis] * (kernel[axis] - 1) + 1
-            size[axis] += (span - 1) * jump[axis]
-            start[axis] += ((span - 1) / 2 - pad[axis]) * jump[axis]
-            padding[axis] += pad[axis] * jump[axis]
-            jump[axis] *= stride[axis]
-        records.append(LayerField(index, repr(layer), tuple(size), tuple(jump), tuple(padding),
-                                  tuple(start)))
-    if not records:
-        raise ValueError("model has no Conv2d, MaxPool2d or AvgPool2d layer before any Flatten")
+    for number, (node, field) in enumerate(walk.records, 1):
+        layer = (repr(walk.modules[node.target]) if node.op == "call_module"
+                 else f"{getattr(node.target, '__name__', node.target)}")
+        size = tuple(h - lo + 1 for lo, h in zip(field.lo, field.hi))
+        records.append(LayerField(walk.index[node], layer, size, field.jump,
+                                  tuple(-lo for lo in field.lo),
+                                  tuple((lo + h) / 2 for lo, h in zip(field.lo, field.hi)),
+                                  number, where(node), field.shape, field.notes))
     return records
 
 
@@ -117,41 +121,35 @@ class EmpiricalField:
 
 
 def empirical_receptive_field(model, input_shape, unit, uniform_weights=True):
-    """Backpropagate from output unit (row, col) of ``model`` to an input of ``input_shape``.
+    """Backpropagate from output unit (row, col) of ``model``'s last feature map to an input of
+    ``input_shape`` (channels, h, w); ``unit`` may be one int for (u, u).
 
-    ``input_shape`` is (channels, h, w). With ``uniform_weights`` (the default) a copy of the
-    model gets positive constant weights, zero biases and average instead of max pooling, so
-    no input pixel's gradient vanishes by accident: the support is the theoretical receptive
-    field, and the gradient's shape is the effective receptive field. Uses float64.
+    The last feature map is the one reaching the first global pooling, flatten or linear
+    layer, as for ``receptive_field``. With ``uniform_weights`` (the default) a float64 copy
+    gets equal positive weights, zero biases, max pooling turned to averaging over the same
+    windows (dilation and ceil_mode kept) and its activations, BatchNorm and dropout bypassed,
+    so no input pixel's gradient vanishes by accident: the support is the theoretical
+    receptive field, and the gradient's shape is the effective receptive field.
 
     >>> from torch import nn
     >>> net = nn.Sequential(nn.Conv2d(1, 1, 3), nn.Conv2d(1, 1, 3))
     >>> empirical_receptive_field(net, (1, 9, 9), (2, 2)).size
     (5, 5)
     """
-    list(_spatial_layers(model))        # validates the layers before any work
-    if len(input_shape) != 3:
-        raise ValueError(f"input_shape must be (channels, height, width), got {input_shape!r}")
-    channels = positive_int(input_shape[0], "input_shape channels")
-    height, width = pair(tuple(input_shape[1:]), "input_shape height/width", 1)
-    row, col = pair(tuple(unit), "unit", 0)
-    net = copy.deepcopy(nn.Sequential(*(layer for _, layer in _spatial_layers(model))))
-    net = net.double().eval()
-    if uniform_weights:
-        for i, layer in enumerate(net):
-            if isinstance(layer, nn.MaxPool2d):
-                kernel, stride, padding, _ = layer_geometry(layer)
-                net[i] = nn.AvgPool2d(kernel, stride, padding)
-            elif isinstance(layer, nn.Conv2d):
-                with torch.no_grad():
-                    layer.weight.fill_(1.0 / layer.weight[0].numel())
-                    if layer.bias is not None:
-                        layer.bias.zero_()
+    channels, height, width = _input_shape(input_shape)
+    row, col = pair(tuple(unit) if isinstance(unit, (tuple, list)) else unit, "unit", 0)
+    if not isinstance(uniform_weights, bool):
+        raise TypeError(f"uniform_weights must be True or False, got {uniform_weights!r}")
+    out_h, out_w = receptive_field(model, input_shape)[-1].shape   # validates before any work
+    if not (row < out_h and col < out_w):
+        raise ValueError(f"unit must lie inside the output of shape {(out_h, out_w)}, "
+                         f"got {(row, col)}")
+    net = spatial_part(model, uniform_weights)
     x = torch.ones(1, channels, height, width, dtype=torch.float64, requires_grad=True)
     y = net(x)
-    if not (row < y.shape[2] and col < y.shape[3]):
-        raise ValueError(f"unit must lie inside the output of shape {tuple(y.shape[2:])}, "
-                         f"got {(row, col)}")
+    if tuple(y.shape[2:]) != (out_h, out_w):
+        raise RuntimeError(f"the spatial part gave a {tuple(y.shape[2:])} map where the closed "
+                           f"form expects {(out_h, out_w)}: please report this model")
     y[0, :, row, col].sum().backward()
     gradient = x.grad[0].abs().sum(0)
     rows = torch.nonzero(gradient.sum(1)).flatten()

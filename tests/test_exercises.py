@@ -47,6 +47,8 @@ JUNK = ["abc", "26", b"26", "", {}, {"a": 1}, set(), object(), print, Ellipsis, 
 
 X4 = [[1, 5, 2, 0], [3, 0, 4, 8], [6, 2, 1, 1], [0, 7, 3, 2]]
 RF = "conv 3; conv 3; pool 2; conv 3"
+RF_NET = torch.nn.Sequential(torch.nn.Conv2d(1, 1, 3), torch.nn.ReLU(), torch.nn.Conv2d(1, 1, 3),
+                             torch.nn.MaxPool2d(2), torch.nn.Conv2d(1, 1, 3))
 COUNTS = torch.full((10, 10), 3, dtype=torch.uint8)
 COUNTS.fill_diagonal_(200)
 COUNTS[6, 0] = 90                                       # shirts taken for T-shirts
@@ -166,6 +168,8 @@ CASES = {
                           lambda X, p: torch.nn.functional.pad(X[None], (p,) * 4,
                                                                mode="replicate")[0],
                           lambda X, p: X]),
+    "check_network_field": (lambda a: ex.check_network_field(a, RF_NET),
+                            forms(10) + forms((10, 10)), [9, 8, 6, (10, 9), (5, 5)]),
     "check_most_confused": (
         lambda a: ex.check_most_confused(a, COUNTS, FASHION_MNIST_LABELS),
         [(SHIRT, TSHIRT), [SHIRT, TSHIRT], np.array([SHIRT, TSHIRT]), (6, 0),
