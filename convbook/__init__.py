@@ -1,9 +1,10 @@
 """convbook: the helper package of the convbook notebooks (CNN chapter of Dive into Deep Learning).
 
-Modules: ops (the arithmetic), layers (Conv2D, LeNet), receptive (receptive fields),
-geometry and netspec (what the explorers show, without widgets), textfmt (numbers as text),
-plot and figures (static pictures), animate (jshtml motion), widgets (the explorers: anywidget
-views in JavaScript), exercises (self-checks), data (Fashion-MNIST), train (training loop).
+Modules: ops (the arithmetic), matrix (convolution as a matrix), layers (Conv2D, LeNet),
+receptive (receptive fields), geometry and netspec (what the explorers show, without widgets),
+textfmt (numbers as text), plot and figures (static pictures), animate (jshtml motion), widgets
+(the explorers: anywidget views in JavaScript), exercises (self-checks), data (Fashion-MNIST),
+train (training loop).
 """
 from importlib.metadata import PackageNotFoundError, version
 

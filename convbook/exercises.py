@@ -93,6 +93,22 @@ def check_conv_layer_parameters(answer, kernel_size):
                   "count the kernel's entries, then do not forget the bias.")
 
 
+def check_corr2d_matrix(answer, K, input_size):
+    """Check a hand-written matrix M with M @ vec(X) == vec(corr2d(X, K)) for X of input_size."""
+    if not answered(answer):
+        return Verdict(False)
+    from .matrix import corr2d_matrix
+
+    expected = corr2d_matrix(torch.as_tensor(K, dtype=torch.float64), input_size)
+    ok = close(answer, expected)
+    rows, cols = expected.shape
+    return report(ok, f"that {rows} x {cols} matrix computes the cross-correlation." if ok
+                  else "that is not the matrix of the cross-correlation.",
+                  f"it has {rows} rows (one per output cell) and {cols} columns (one per "
+                  "input cell); row r holds the kernel's weights at the input cells of "
+                  "window r, zeros elsewhere.")
+
+
 # --- 06 channels ---------------------------------------------------------------------
 
 def check_corr2d_multi_in(answer, X, K):
@@ -288,6 +304,59 @@ def check_shift_kernel(answer):
                   else "corr2d(X, K, padding=1) is not X moved right by one pixel.",
                   "output (i, j) must copy input (i, j - 1): which kernel cell sits over "
                   "the left neighbour?")
+
+
+def check_directional_kernel(answer, direction):
+    """Check a kernel whose response on every linear ramp f(i, j) = a*i + b*j + c is the rate
+    of change along ``direction`` = (rows, cols): a*rows + b*cols (no padding)."""
+    if not answered(answer):
+        return Verdict(False)
+    rows, cols = direction
+    i, j = torch.meshgrid(torch.arange(9.0, dtype=torch.float64),
+                          torch.arange(9.0, dtype=torch.float64), indexing="ij")
+    ok, error = True, None
+    for a, b, c in [(1.0, 0.0, 0.0), (0.0, 1.0, 0.0), (0.0, 0.0, 1.0), (2.0, -3.0, 0.5)]:
+        got, error = _try_corr2d(a * i + b * j + c, answer)
+        if error is not None:
+            break
+        ok = ok and close(got, torch.full_like(got, a * rows + b * cols))
+    if error is not None:
+        return report(False, f"that kernel cannot be applied ({error}).",
+                      "give a small 2-D kernel, e.g. [[a, b], [c, d]].")
+    return report(ok, f"on every ramp a*i + b*j + c it gives a*{rows} + b*{cols}." if ok
+                  else f"on a ramp the response is not the rate of change along {direction}.",
+                  "subtract a pixel from the one a step along the direction away; the "
+                  "entries must sum to 0 so a constant image gives 0.")
+
+
+def check_derivative_kernel(answer, order):
+    """Check a 1 x w kernel (or a flat list) that returns the ``order``-th derivative exactly on
+    every polynomial row of degree <= order (no padding)."""
+    import math
+
+    if not answered(answer):
+        return Verdict(False)
+    try:
+        K = torch.as_tensor(answer, dtype=torch.float64)
+        K = K.reshape(1, -1) if K.dim() == 1 else K
+    except (TypeError, ValueError, RuntimeError):
+        K = answer
+    j = torch.arange(12.0, dtype=torch.float64)[None] - 5
+    ok, error = True, None
+    for degree in range(order + 1):
+        got, error = _try_corr2d(j ** degree, K)
+        if error is not None:
+            break
+        expected = math.factorial(order) if degree == order else 0.0
+        ok = ok and close(got, torch.full_like(got, expected))
+    if error is not None:
+        return report(False, f"that kernel cannot be applied ({error}).",
+                      "give one row of weights, e.g. [[a, b, c]].")
+    return report(ok, f"it returns the derivative of order {order} exactly on polynomials of "
+                  f"degree <= {order}." if ok
+                  else f"it is not an exact derivative of order {order}.",
+                  "difference the first-difference kernel [-1, 1] with itself "
+                  f"{order - 1} time(s); you need at least {order + 1} weights.")
 
 
 # --- 03 learning a kernel --------------------------------------------------------------

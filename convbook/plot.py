@@ -175,3 +175,86 @@ def show_feature_maps(inputs, maps, row_titles=None, maps_per_row=None, scale=1.
         fig.suptitle(suptitle, fontsize=10)
     fig.tight_layout()
     return fig
+
+
+# --- 00-03: signed maps on one symmetric scale; convolution as a matrix ---------------------
+
+__all__ += ["show_signed_maps", "draw_conv_matrix"]
+
+
+def show_signed_maps(images, titles=None, ncols=5, scale=1.3, cmap="RdBu_r", label="value"):
+    """A grid of signed 2-D maps on ONE symmetric colour scale (-m..m, m the largest |value|
+    of all maps), with one colour bar: white is exactly zero in every panel.
+
+    >>> fig = show_signed_maps([np.array([[1.0, -2.0]]), np.zeros((2, 2))])
+    >>> [float(v) for v in fig.axes[-1].get_ylim()]
+    [-2.0, 2.0]
+    """
+    images = [_to_numpy(img).astype(float) for img in images]
+    if not images or any(img.ndim != 2 for img in images):
+        raise ValueError("images must be a non-empty list of 2-D arrays")
+    bound = max(float(np.abs(img).max()) for img in images) or 1.0
+    nrows = -(-len(images) // ncols)
+    ncols = min(ncols, len(images))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(scale * ncols + 0.9, scale * nrows + 0.3),
+                             squeeze=False, layout="constrained")
+    for k, ax in enumerate(axes.flat):
+        ax.axis("off")
+        if k < len(images):
+            shown = ax.imshow(images[k], cmap=cmap, vmin=-bound, vmax=bound)
+            if titles:
+                ax.set_title(titles[k], fontsize=9)
+    bar = fig.colorbar(shown, ax=axes, shrink=0.8)
+    bar.set_label(label)
+    return fig
+
+
+def draw_conv_matrix(fig, model, X, view="matrix"):
+    """Draw one step of a ``convbook.matrix.ConvMatrix`` on ``fig`` (cleared first).
+
+    ``view="matrix"``: Y = M x, with row ``model.step`` of M, the input cells it reads and the
+    output cell highlighted. ``"im2col"``: Y = vec(K) @ columns, the window as one column.
+    ``"transpose"``: M^T g, with g one-hot at ``model.step``: the column of M^T (the kernel
+    pasted back onto the window) that a gradient or a transposed convolution adds.
+
+    >>> from convbook.matrix import ConvMatrix
+    >>> fig = plt.figure()
+    >>> model = ConvMatrix(np.arange(4.0).reshape(2, 2), (3, 3))
+    >>> draw_conv_matrix(fig, model, np.arange(9.0).reshape(3, 3), "im2col")
+    >>> len(fig.axes)
+    4
+    """
+    if view not in ("matrix", "im2col", "transpose"):
+        raise ValueError(f"view must be 'matrix', 'im2col' or 'transpose', got {view!r}")
+    X = _to_numpy(X).astype(float)
+    M = model.matrix.numpy()
+    Y = M @ X.reshape(-1)
+    step, window = model.step, model.window
+    n_w = model.input_size[1]
+    flat = [r * n_w + c for r, c in window]
+    fig.clf()
+    if view == "matrix":
+        panels = [(X, "input X", window), (M, f"M: row {step} highlighted",
+                                           [(step, c) for c in range(M.shape[1])]),
+                  (X.reshape(-1, 1), "vec X", [(f, 0) for f in flat]),
+                  (Y.reshape(-1, 1), "M vec X", [(step, 0)])]
+    elif view == "im2col":
+        columns = model.columns(X).numpy()
+        panels = [(X, "input X", window),
+                  (model.K.reshape(1, -1).numpy(), "vec K", []),
+                  (columns, f"im2col(X): column {step}",
+                   [(r, step) for r in range(columns.shape[0])]),
+                  (Y.reshape(1, -1), "vec K @ columns", [(0, step)])]
+    else:
+        g = np.zeros(M.shape[0])
+        g[step] = 1.0
+        back = (M.T @ g).reshape(model.input_size)
+        panels = [(g.reshape(-1, 1), f"g: one-hot {step}", [(step, 0)]),
+                  (M.T, f"M^T: column {step}", [(c, step) for c in range(M.shape[0])]),
+                  ((M.T @ g).reshape(-1, 1), "M^T g", [(f, 0) for f in flat]),
+                  (back, "M^T g as an image", window)]
+    widths = [p[0].shape[1] for p in panels]
+    axes = fig.subplots(1, len(panels), gridspec_kw={"width_ratios": widths})
+    for ax, (matrix, title, cells) in zip(axes, panels):
+        draw_matrix(ax, matrix, title, highlight=cells, numbers=matrix.size <= 120)
+        ax.title.set_fontsize(9)

@@ -59,3 +59,19 @@ def test_notebook_ends_with_exercises(path):
     assert "<details>" in text, f"{path.name}: exercises need hidden solutions (<details>)"
     assert "exercises." in text or "from convbook.exercises" in text or "check_" in text, \
         f"{path.name}: exercises need a convbook.exercises self-check"
+
+
+MAX_CODE_LINE = 88      # characters that fit the website's text column at a 1280 px window
+# Sections 04-08 still have longer lines (issue 11 fixed 00-03): widen the glob to
+# "[0-9][0-9]_*.md" once they are wrapped.
+FITTED = sorted(BOOK.glob("0[0-3]_*.md"))
+
+
+@pytest.mark.parametrize("path", FITTED, ids=lambda p: p.stem)
+def test_every_code_line_fits_the_text_column(path):
+    notebook = jupytext.read(path)
+    long = [f"cell {n}: {len(line)} chars: {line.strip()[:50]}..."
+            for n, cell in enumerate(notebook.cells) if cell.cell_type == "code"
+            for line in cell.source.splitlines() if len(line) > MAX_CODE_LINE]
+    assert not long, f"{path.name}: code lines longer than {MAX_CODE_LINE} characters " \
+        "scroll sideways on the website:\n" + "\n".join(long)
