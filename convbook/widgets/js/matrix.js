@@ -47,6 +47,11 @@ function cmProblem(X, K, p, s, limits) {
   return "";
 }
 
+// M, M^T, vec X and the im2col columns get up to 25 rows or columns: smaller cells keep them
+// on the page (local to this explorer; the base's cells stay as they are).
+const CM_STYLE = ["M", "MT", "vecX", "columns"].map((name) =>
+  `.cb-grid[data-matrix=${name}] td{min-width:22px;height:22px;font-size:11px;padding:0 1px}`).join("\n");
+
 function cmColumn(v) { return v.map((x) => [x]); }
 
 function cmReshape(v, h, w) { return Array.from({length: h}, (_, i) => v.slice(i * w, (i + 1) * w)); }
@@ -55,6 +60,7 @@ function cmCells(list) { return new Map(list.map(([i, j, role]) => [`${i},${j}`,
 
 function render({model, el}) {
   const root = cbRoot(el, "convolution-as-a-matrix explorer");
+  root.append(cbEl("style", {text: CM_STYLE}));
   const get = (key) => model.get(key);
   const save = cbSaver(model);
   const limits = get("limits");
