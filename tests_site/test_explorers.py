@@ -416,7 +416,7 @@ def test_matrix_explorer_refuses_an_unreadable_matrix(explorer):
 JUNK = ["", "1 2\n3", "a b", "<b>x</b>", "1e308 1e999", "nan", "1 " * 5000]
 
 
-@pytest.mark.parametrize("explorer", ["sliding"], indirect=True)
+@pytest.mark.parametrize("explorer", ["sliding", "matrix"], indirect=True)
 def test_junk_in_a_text_box_is_refused_keeping_state_and_text(explorer):
     page, root = explorer
     before = read(page, root)["grids"]
