@@ -20,6 +20,7 @@ from convbook.geometry import Sliding, WindowGeometry, max_winners
 from convbook.ops import pool2d
 from convbook.textfmt import format_number
 from convbook.widgets.channels import ChannelExplorer
+from convbook.widgets.matrix import MAX_ROWS, MatrixExplorer
 from convbook.widgets.pooling import PoolingExplorer
 from convbook.widgets.receptive import ReceptiveFieldWidget
 
@@ -33,6 +34,7 @@ EXPLORERS = {                    # page, aria-label of the explorer's root
     "pooling": ("book/07_pooling.html", "pooling explorer"),
     "channels": ("book/06_channels.html", "channel explorer"),
     "receptive": ("book/04_receptive_fields.html", "receptive-field explorer"),
+    "matrix": ("book/01_cross_correlation.html", "convolution-as-a-matrix explorer"),
 }
 
 # JavaScript: read every grid (title, cells, cell roles) and note of an explorer root.
@@ -350,12 +352,71 @@ def test_receptive_field_explorer_agrees_with_netspec(explorer):
     record_latency("receptive", page.evaluate(MEASURE, [root, "unit row", 50]))
 
 
+@pytest.mark.parametrize("explorer", ["matrix"], indirect=True)
+def test_matrix_explorer_agrees_with_conv_matrix(explorer):
+    page, root = explorer
+    rng = random.Random(6)
+    done = 0
+    while done < STATES:
+        h, w = rng.randint(1, 5), rng.randint(1, 5)
+        X, K = random_matrix(rng, h, w), random_matrix(rng, rng.randint(1, 3), rng.randint(1, 3))
+        p, s = rng.randint(0, 2), rng.randint(1, 3)
+        try:
+            python = MatrixExplorer(X, K, padding=p, stride=s)
+        except ValueError:                        # too big to read, or K does not fit
+            continue
+        set_range(page, root, "stride", 3)        # few rows, room for any kernel:
+        set_range(page, root, "padding", 2)       # always valid; then the values, the geometry
+        type_and_apply(page, root, 0, text_of(X), "apply values")
+        type_and_apply(page, root, 1, text_of(K), "apply values")
+        set_range(page, root, "padding", p)
+        set_range(page, root, "stride", s)
+        step = rng.randrange(python.steps)
+        set_range(page, root, "step", step)
+        python.set_step(step)
+        got = read(page, root)
+        assert got["error"] == ""
+        mode = rng.choice(["matrix", "im2col", "transpose"])
+        button = {"matrix": "Y = M \u00b7 vec X", "im2col": "im2col",
+                  "transpose": "transpose M\u1d40"}[mode]
+        root.query_selector(f'button:text-is("{button}")').click()
+        got = read(page, root)
+        grids = got["grids"]
+        if mode == "matrix":
+            assert grids["M"]["cells"] == shown(python.matrix)
+            assert grids["Y"]["cells"] == shown(python.output)
+            assert cells_with(grids["X"], "window") == python.window
+            highlighted = cells_with(grids["M"], "window") + cells_with(grids["M"], "win")
+            assert {r for r, _ in highlighted} == {step}
+        elif mode == "im2col":
+            assert grids["columns"]["cells"] == shown(python.columns)
+            assert grids["Yrow"]["cells"] == shown(python.output.reshape(1, -1))
+            assert {c for _, c in cells_with(grids["columns"], "window")} == {step}
+        else:
+            assert grids["MT"]["cells"] == shown(python.matrix.T)
+            assert grids["back"]["cells"] == shown(python.transposed)
+        done += 1
+    record_latency("matrix", page.evaluate(MEASURE, [root, "step", 50]))
+
+
+@pytest.mark.parametrize("explorer", ["matrix"], indirect=True)
+def test_matrix_explorer_refuses_an_unreadable_matrix(explorer):
+    page, root = explorer
+    type_and_apply(page, root, 0, text_of([[1] * 5] * 5), "apply values")
+    type_and_apply(page, root, 1, "1", "apply values")
+    before = read(page, root)["grids"]
+    set_range(page, root, "padding", 2)            # 9x9 = 81 rows: refused, slider put back
+    got = read(page, root)
+    assert f"at most {MAX_ROWS} stay readable" in got["error"] and got["grids"] == before
+    assert root.query_selector('input[aria-label="padding"]').input_value() == "0"
+
+
 # --- the contract in the browser: junk is refused in the view -----------------------------
 
 JUNK = ["", "1 2\n3", "a b", "<b>x</b>", "1e308 1e999", "nan", "1 " * 5000]
 
 
-@pytest.mark.parametrize("explorer", ["sliding"], indirect=True)
+@pytest.mark.parametrize("explorer", ["sliding", "matrix"], indirect=True)
 def test_junk_in_a_text_box_is_refused_keeping_state_and_text(explorer):
     page, root = explorer
     before = read(page, root)["grids"]

@@ -5,3 +5,4 @@ from .pooling import PoolingExplorer  # noqa: E402,F401
 from .sliding import SlidingKernel  # noqa: E402,F401
 from .padding import PaddingStrideExplorer  # noqa: E402,F401
 from .receptive import ReceptiveFieldWidget  # noqa: E402,F401
+from .matrix import MatrixExplorer  # noqa: E402,F401
