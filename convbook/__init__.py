@@ -1,8 +1,9 @@
 """convbook: the helper package of the convbook notebooks (CNN chapter of Dive into Deep Learning).
 
-Modules: ops (the arithmetic), layers (Conv2D, LeNet), receptive (receptive fields),
+Modules: ops (the arithmetic), layers (Conv2D, LeNet and variants), receptive (receptive fields),
 plot (figures), htmlgrid (HTML matrices), animate (jshtml motion), widgets (explorers),
-exercises (self-checks), data (Fashion-MNIST), train (training loop).
+exercises (self-checks), data (Fashion-MNIST), train (training loop), recipe (fast training),
+probes (gradient norms, shifted images, confidence, effective receptive fields).
 """
 from importlib.metadata import PackageNotFoundError, version
 
