@@ -13,7 +13,7 @@ Writes book/data/lenet_sweep.json with these parts (each can be re-run alone, th
 Every run seeds torch with 0 before building its network and uses one thread, so a run can
 be repeated (tests/test_lenet_sweep.py re-runs the first epoch of one ablation configuration).
 
-Run: python benchmarks/lenet_sweep.py [part ...]    (all parts: about 15 minutes on one core)
+Run: python benchmarks/lenet_sweep.py [part ...]    (the file records the minutes each part took)
 """
 import json
 import math

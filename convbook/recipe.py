@@ -18,7 +18,8 @@ from .train import train
 
 __all__ = ["FAST_RECIPE", "one_cycle", "train_fast"]
 
-# chosen by the measurements of benchmarks/bench_train.py (time to 0.90 test accuracy)
+# test accuracy 0.869, 0.900, 0.910 after epochs 1-3 (Fashion-MNIST 2017-08-26 split, seed 0,
+# one thread); benchmarks/bench_train.py times it against the modern LeNet
 FAST_RECIPE = {"epochs": 3, "batch_size": 256, "max_lr": 0.01}
 
 
