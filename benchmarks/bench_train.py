@@ -14,10 +14,17 @@ example costs about 3x LeNet's forward FLOPs (forward + two backward products), 
 bound = GFLOP/s / (3 x forward FLOPs) examples/s. Goals: convbook >= 1.5x the DataLoader loop
 and >= 35% of the bound.
 
-Run: python benchmarks/bench_train.py   (or `make bench`); about a minute on 2 cores.
+Part 2, time to 0.90 test accuracy, from a cold start of the training call (uint8 data in,
+evaluation after every epoch included): modern LeNet (ReLU, max pooling, Adam 0.003, batch
+256, up to 10 epochs) and the fast recipe (convbook.recipe: BatchNormLeNet, Adam with a
+one-cycle schedule), interleaved round by round, median of 3 rounds. Goal: the fast recipe at
+>= 0.90 in <= 5 s on 2 cores, with its training loop at >= 50% of the in-run matmul bound.
+
+Run: python benchmarks/bench_train.py [--part 1|2]   (or `make bench`); a few minutes on 2 cores.
 """
 import copy
 import statistics
+import sys
 import time
 import warnings
 
@@ -28,7 +35,8 @@ from torch.nn import functional as F
 from torch.utils.data import DataLoader, Dataset
 
 from convbook.data import load_fashion_mnist
-from convbook.layers import LeNet
+from convbook.layers import BatchNormLeNet, LeNet, ModernLeNet
+from convbook.recipe import FAST_RECIPE, train_fast
 from convbook.train import init_xavier, layer_summary, train
 
 ROUNDS, BATCH, LR, WORKERS = 3, 256, 0.9, 4
@@ -90,8 +98,73 @@ def matmul_gflops(n=1024, repeats=20):
     return 2 * n ** 3 / best / 1e9
 
 
+def time_to(history, target=0.90):
+    """Seconds from the call to the end of the first evaluation at >= target (None if never)."""
+    return next((t for a, t in zip(history.test_acc, history.elapsed) if a >= target), None)
+
+
+def fmt_time(seconds):
+    return "not reached" if seconds is None else f"{seconds:.1f} s"
+
+
+def modern_run(data):
+    torch.manual_seed(0)
+    return train(ModernLeNet(), data.train, data.test, epochs=10, lr=0.003, optimizer="adam",
+                 batch_size=256, seed=0, progress=False, live=False, log=lambda line: None)
+
+
+def fast_run(data):
+    torch.manual_seed(0)
+    return train_fast(data.train, data.test, progress=False, live=False,
+                      log=lambda line: None)[1]
+
+
+def time_to_accuracy(data):
+    """Part 2: modern LeNet vs the fast recipe, time to 0.90 and share of the matmul bound."""
+    print(f"\ntime to 0.90 test accuracy, cold start of the training call, evaluation included; "
+          f"{torch.get_num_threads()} torch threads; data: {data.source}")
+    print(f"fast recipe: BatchNormLeNet, Adam + one-cycle {FAST_RECIPE}")
+    print(f"{'round':<7}{'modern LeNet':>14}{'fast recipe':>13}{'fast acc':>10}"
+          f"{'fast ex/s':>11}{'matmul GFLOP/s':>16}")
+    forward_flops = layer_summary(BatchNormLeNet()).flops
+    warm = (data.train[0][:2048], data.train[1][:2048])      # 8 steps, not timed
+    train_fast(warm, None, epochs=1, progress=False, live=False, log=lambda line: None)
+    rows = []
+    for r in range(ROUNDS):
+        gflops = matmul_gflops()
+        modern, fast = modern_run(data), fast_run(data)
+        rows.append((time_to(modern), time_to(fast), fast.test_acc[-1],
+                     fast.examples_per_second, gflops, sum(fast.seconds), fast.elapsed[-1]))
+        print(f"{r + 1:<7}{fmt_time(rows[-1][0]):>14}{fmt_time(rows[-1][1]):>13}"
+              f"{rows[-1][2]:>10.3f}{rows[-1][3]:>11,.0f}{gflops:>16.1f}", flush=True)
+    median = {name: statistics.median(row[i] for row in rows) if all(
+        row[i] is not None for row in rows) else None
+        for i, name in enumerate(("modern", "fast", "acc", "speed", "gflops", "train", "wall"))}
+    bound = median["gflops"] * 1e9 / (3 * forward_flops)
+    share = median["speed"] / bound
+    print(f"median: modern LeNet {fmt_time(median['modern'])}, fast recipe "
+          f"{fmt_time(median['fast'])} (training {median['train']:.1f} s of "
+          f"{median['wall']:.1f} s wall)", end="")
+    if median["modern"] and median["fast"]:
+        print(f", ratio {median['fast'] / median['modern']:.2f}", end="")
+    met = median["fast"] is not None and median["fast"] <= 5
+    print(f" (goal <= 5 s: {'met' if met else 'NOT met'})")
+    print(f"fast recipe's training loop: {median['speed']:,.0f} ex/s = {share:.0%} of the "
+          f"in-run bound {bound:,.0f} ex/s ({median['gflops']:.1f} GFLOP/s / 3 x "
+          f"{forward_flops:,} FLOPs) (goal >= 50%: {'met' if share >= 0.5 else 'NOT met'})")
+
+
 def main():
+    part = sys.argv[sys.argv.index("--part") + 1] if "--part" in sys.argv else "all"
     data = load_fashion_mnist(progress=False)
+    if part in ("all", "1"):
+        throughput(data)
+    if part in ("all", "2"):
+        time_to_accuracy(data)
+
+
+def throughput(data):
+    """Part 1: one epoch of the classic LeNet, convbook's loop vs a d2l-style DataLoader."""
     images, labels = data.train
     torch.manual_seed(0)
     initial = init_xavier(LeNet())

@@ -56,14 +56,6 @@ def report(ok, message, hint=""):
     return Verdict(ok)
 
 
-def answered(answer):
-    """False (after telling the reader) when the answer is still None."""
-    if answer is None:
-        print(NOT_ANSWERED)
-        return Verdict(False)
-    return Verdict(True)
-
-
 # --- reading answers: one layer every check uses ------------------------------------------
 # An answer may come as an int, a float, a numpy or torch scalar or array, a list or a tuple.
 # The readers below turn it into a number, a tuple of numbers or a float64 tensor, or raise
@@ -823,3 +815,49 @@ def check_chance_loss(answer, num_classes=10):
                   f"{expected:.4f} per example." if ok else
                   f"{show(answer)} is not the loss of a uniform guess over {num_classes} classes.",
                   "the loss is -log(probability of the true class), and every class gets 1/n.")
+
+
+@self_check
+def check_modern_lenet(net):
+    """Check a modernised LeNet: ReLU instead of sigmoid, max instead of average pooling, and
+    LeNet's shapes and parameter count otherwise."""
+    from torch import nn
+
+    from .layers import LeNet
+
+    if not isinstance(net, nn.Module):
+        return report(False, f"{type(net).__name__} is not a torch.nn.Module.",
+                      "build it with LeNet(activation=..., pool=...).")
+    kinds = {type(m) for m in net.modules()}
+    try:
+        with torch.no_grad():
+            shape = tuple(net(torch.zeros(1, 1, 28, 28)).shape)
+    except (RuntimeError, TypeError, ValueError, AttributeError):    # not a 28x28 classifier
+        shape = None
+    same_size = (sum(p.numel() for p in net.parameters())
+                 == sum(p.numel() for p in LeNet().parameters()))
+    ok = (nn.ReLU in kinds and nn.MaxPool2d in kinds and nn.Sigmoid not in kinds
+          and nn.AvgPool2d not in kinds and shape == (1, 10) and same_size)
+    return report(ok, "ReLU and max pooling, with LeNet's shapes and 61,706 parameters." if ok
+                  else "this network is not LeNet with ReLU and max pooling.",
+                  "LeNet takes the activation and the pooling as arguments: "
+                  "LeNet(activation=nn.ReLU, pool=nn.MaxPool2d).")
+
+
+@self_check
+def check_most_different_map(answer, maps_a, maps_b):
+    """Check the index of the feature map (C x H x W) whose mean absolute difference between
+    two inputs is largest."""
+    a, b = torch.as_tensor(maps_a, dtype=torch.float32), torch.as_tensor(maps_b,
+                                                                          dtype=torch.float32)
+    if a.dim() != 3 or a.shape != b.shape:
+        raise ValueError(f"maps_a and maps_b must be C x H x W of one shape, got "
+                         f"{tuple(a.shape)} and {tuple(b.shape)}")
+    differences = (a - b).abs().mean((1, 2))
+    expected = int(differences.argmax())
+    ok = read_number(answer, whole=True, what="a map index") == expected
+    return report(ok, f"map {expected} differs most (mean |difference| "
+                  f"{differences[expected]:.3f})." if ok else
+                  f"{show(answer)} is not the map that differs most.",
+                  "subtract the two stacks of maps, take the absolute value and average each "
+                  "map over its rows and columns; the largest mean wins.")

@@ -31,6 +31,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from ._checks import positive_int
+from .ops import conv2d_cost
 
 __all__ = ["History", "train", "evaluate_accuracy", "predict", "confusion_matrix", "as_images",
            "init_xavier", "layer_summary", "plot_history", "in_notebook"]
@@ -43,6 +44,8 @@ class History:
     train_acc: list = field(default_factory=list)
     test_acc: list = field(default_factory=list)
     seconds: list = field(default_factory=list)      # training time of each epoch (no evaluation)
+    # wall time since train() was called, at the end of each epoch's evaluation (no drawing)
+    elapsed: list = field(default_factory=list)
     examples: int = 0                                 # training examples per epoch
     source: str = ""
     # finer points for the curves: (fractional epoch, mean loss, accuracy) of the batches
@@ -110,9 +113,10 @@ def init_xavier(net):
     return net
 
 
-@torch.no_grad()
+@torch.inference_mode()
 def predict(net, X, batch_size=1024):
-    """Predicted class of every image in ``X`` (evaluation mode, in batches), an int64 tensor."""
+    """Predicted class of every image in ``X`` (evaluation mode, inference mode, in batches),
+    an int64 tensor."""
     X = as_images(X)
     batch_size = positive_int(batch_size, "batch_size")
     was_training = net.training
@@ -178,13 +182,16 @@ class LayerSummary(list):
 @torch.no_grad()
 def layer_summary(net, input_shape=(1, 28, 28)):
     """Run one example of ``input_shape`` (C x H x W) through a Sequential ``net``, layer by
-    layer: output shape, parameter count and forward FLOPs per example (2 per multiply-add of
-    Conv2d and Linear layers; activations, pooling and bias additions are not counted).
+    layer: output shape, parameter count and forward FLOPs per example.
+
+    FLOPs follow the package's one convention, :func:`convbook.ops.conv2d_cost`'s: 2 per
+    multiply-add of a Conv2d or Linear layer plus 1 per bias addition; activations, pooling
+    and normalisation are not counted.
 
     >>> from convbook.layers import LeNet
     >>> s = layer_summary(LeNet())
-    >>> s.parameters, s.flops
-    (61706, 833040)
+    >>> s.parameters, s.flops, s[0][3]
+    (61706, 839558, 239904)
     """
     if not isinstance(net, nn.Sequential):
         raise TypeError(f"net must be a torch.nn.Sequential, got {type(net).__name__}")
@@ -194,10 +201,12 @@ def layer_summary(net, input_shape=(1, 28, 28)):
         X = layer(X)
         flops = 0
         if isinstance(layer, nn.Conv2d):
-            k_h, k_w = layer.kernel_size
-            flops = 2 * X.numel() * layer.in_channels // layer.groups * k_h * k_w
+            flops = conv2d_cost(layer.in_channels // layer.groups, layer.out_channels,
+                                layer.kernel_size, tuple(X.shape[2:]),
+                                bias=layer.bias is not None)["flops"]
         elif isinstance(layer, nn.Linear):
-            flops = 2 * layer.in_features * layer.out_features
+            flops = 2 * layer.in_features * layer.out_features + (
+                layer.out_features if layer.bias is not None else 0)
         rows.append((type(layer).__name__, tuple(X.shape[1:]),
                      sum(p.numel() for p in layer.parameters()), flops))
     return rows
@@ -395,7 +404,8 @@ def _interrupted(history, epoch, epochs):
 
 
 def train(net, train_data, test_data=None, epochs=10, lr=0.9, optimizer="sgd", batch_size=256,
-          seed=0, progress=True, live="auto", source="", updates_per_epoch=4, log=None):
+          seed=0, progress=True, live="auto", source="", updates_per_epoch=4, log=None,
+          on_batch=None):
     """Train ``net`` with cross-entropy on in-memory data; returns a :class:`History`.
 
     ``train_data``/``test_data``: (images, labels) tensor pairs (uint8 images are scaled to
@@ -406,8 +416,12 @@ def train(net, train_data, test_data=None, epochs=10, lr=0.9, optimizer="sgd", b
     ``source`` names the data on the plot and in the history. The data and the convolution
     weights are kept in channels-last memory layout (faster on CPU). ``log`` prints the per-epoch
     lines (default: ``tqdm.write``, which keeps the progress bar intact). ``History.seconds``
-    counts training only (no evaluation, no drawing).
+    counts training only (no evaluation, no drawing); ``History.elapsed`` the wall time since
+    the call, evaluation included. ``on_batch(net, step)``, if given, is called after every
+    optimizer step (step counts from 1 over the whole run; the gradients are still in
+    ``.grad``): a learning-rate schedule's ``step`` or a recorder of gradient norms.
     """
+    called = time.perf_counter()
     if not isinstance(net, nn.Module):
         raise TypeError(f"net must be a torch.nn.Module, got {type(net).__name__}")
     X, y = _as_pair(train_data, "train_data")
@@ -420,6 +434,8 @@ def train(net, train_data, test_data=None, epochs=10, lr=0.9, optimizer="sgd", b
     if not (live is True or live is False or (isinstance(live, str) and live == "auto")):
         raise ValueError(f"live must be 'auto', True or False, got {live!r}")
     progress = _flag(progress, "progress")
+    if on_batch is not None and not callable(on_batch):
+        raise TypeError(f"on_batch must be callable as on_batch(net, step), got {on_batch!r}")
     opt = _optimizer(optimizer, net, lr)
     classes = _check_classes(net, X, [("train_data", y)] + ([("test_data", test[1])] if test
                                                              else []))
@@ -442,6 +458,7 @@ def train(net, train_data, test_data=None, epochs=10, lr=0.9, optimizer="sgd", b
     log = bar.write if log is None else log
     lr_now = opt.param_groups[0].get("lr", lr) if opt.param_groups else lr
     epoch, closing, warned = 0, None, False
+    drawing = 0.0                  # seconds spent drawing, left out of History.elapsed
     try:
         for epoch in range(epochs):
             net.train()
@@ -459,6 +476,8 @@ def train(net, train_data, test_data=None, epochs=10, lr=0.9, optimizer="sgd", b
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
                 opt.step()
+                if on_batch is not None:
+                    on_batch(net, epoch * num_batches + b + 1)
                 with torch.no_grad():
                     batch_loss = value * len(yb)
                     batch_correct = (out.argmax(1) == yb).sum().item()
@@ -483,10 +502,14 @@ def train(net, train_data, test_data=None, epochs=10, lr=0.9, optimizer="sgd", b
                 warned = True
             if test is not None:
                 history.test_acc.append(evaluate_accuracy(net, *test))
+            drawing += paused
+            history.elapsed.append(time.perf_counter() - called - drawing)
             bar.set_postfix(loss=f"{history.train_loss[-1]:.3f}",
                             test_acc=f"{history.test_acc[-1]:.3f}" if test else "-")
             if plot is not None:
+                tick = time.perf_counter()
                 plot.update(history)
+                drawing += time.perf_counter() - tick
             else:
                 test_text = f", test acc {history.test_acc[-1]:.3f}" if test else ""
                 log(f"epoch {epoch + 1:>{len(str(epochs))}}/{epochs}: loss "

@@ -12,6 +12,7 @@ import torch
 from convbook import exercises as ex
 from convbook.data import FASHION_MNIST_LABELS
 from convbook.kernels import kernel
+from convbook.layers import MLP, LeNet, ModernLeNet
 
 
 def forms(value):
@@ -47,6 +48,8 @@ JUNK = ["abc", "26", b"26", "", {}, {"a": 1}, set(), object(), print, Ellipsis, 
 
 X4 = [[1, 5, 2, 0], [3, 0, 4, 8], [6, 2, 1, 1], [0, 7, 3, 2]]
 RF = "conv 3; conv 3; pool 2; conv 3"
+MAPS_A = torch.zeros(4, 3, 3)
+MAPS_B = torch.tensor([0.1, -0.5, 0.9, 0.2])[:, None, None] * torch.ones(4, 3, 3)
 RF_NET = torch.nn.Sequential(torch.nn.Conv2d(1, 1, 3), torch.nn.ReLU(), torch.nn.Conv2d(1, 1, 3),
                              torch.nn.MaxPool2d(2), torch.nn.Conv2d(1, 1, 3))
 COUNTS = torch.full((10, 10), 3, dtype=torch.uint8)
@@ -170,6 +173,13 @@ CASES = {
                           lambda X, p: X]),
     "check_network_field": (lambda a: ex.check_network_field(a, RF_NET),
                             forms(10) + forms((10, 10)), [9, 8, 6, (10, 9), (5, 5)]),
+    "check_modern_lenet": (ex.check_modern_lenet,
+                           [LeNet(activation=torch.nn.ReLU, pool=torch.nn.MaxPool2d),
+                            ModernLeNet()],
+                           [LeNet(), LeNet(activation=torch.nn.ReLU),
+                            LeNet(pool=torch.nn.MaxPool2d), MLP()]),
+    "check_most_different_map": (lambda a: ex.check_most_different_map(a, MAPS_A, MAPS_B),
+                                 forms(2), [0, 1, 3, (2, 2)]),
     "check_most_confused": (
         lambda a: ex.check_most_confused(a, COUNTS, FASHION_MNIST_LABELS),
         [(SHIRT, TSHIRT), [SHIRT, TSHIRT], np.array([SHIRT, TSHIRT]), (6, 0),

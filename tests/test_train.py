@@ -5,6 +5,7 @@ from torch import nn
 
 from convbook import train as T
 from convbook.layers import LeNet, ModernLeNet
+from convbook.ops import conv2d_cost
 
 
 def quadrant_data(n=240, seed=0):
@@ -179,7 +180,15 @@ def test_confusion_matrix_counts_and_checks():
 
 def test_layer_summary_of_lenet():
     s = T.layer_summary(LeNet())
-    assert (s.parameters, s.flops) == (61706, 833040)      # d2l's count and DESIGN.md's anchor
+    # d2l's parameter count; FLOPs as conv2d_cost counts them (2 per multiply-add + bias adds)
+    assert (s.parameters, s.flops) == (61706, 839558)
+    assert s[0][3] == conv2d_cost(1, 6, 5, 28)["flops"] == 239904
+    assert s[3][3] == conv2d_cost(6, 16, 5, 10)["flops"]
+    assert s[7][3] == 2 * 400 * 120 + 120
+    no_bias = nn.Sequential(nn.Conv2d(1, 6, 5, bias=False), nn.Flatten(),
+                            nn.Linear(6 * 24 * 24, 10, bias=False))
+    assert T.layer_summary(no_bias).flops == (conv2d_cost(1, 6, 5, 24, bias=False)["flops"]
+                                              + 2 * 6 * 24 * 24 * 10)
     assert [shape for name, shape, _, _ in s if name in ("Conv2d", "AvgPool2d")] == [
         (6, 28, 28), (6, 14, 14), (16, 10, 10), (16, 5, 5)]
     assert T.layer_summary(ModernLeNet()).parameters == 61706
