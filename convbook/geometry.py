@@ -208,14 +208,14 @@ def max_winners(X, pool_size, padding, stride):
     return torch.stack([rows, cols], dim=-1)
 
 
-def channel_partials(X, K):
+def channel_partials(X, K, padding=0):
     """Per-input-channel partial results for one output channel: X is c_i x h x w, K is
-    c_i x k_h x k_w; returns c_i x h' x w' (their sum is ``corr2d_multi_in(X, K)``).
+    c_i x k_h x k_w; returns c_i x h' x w' (their sum is ``corr2d_multi_in(X, K, padding)``).
 
     >>> channel_partials(torch.ones(2, 2, 2), torch.ones(2, 1, 1)).sum(0).tolist()
     [[2.0, 2.0], [2.0, 2.0]]
     """
-    return torch.stack([corr2d(x, k) for x, k in zip(X, K)])
+    return torch.stack([corr2d(x, k, padding=padding) for x, k in zip(X, K)])
 
 
 # --- the sliding kernel (sections 01-03) ------------------------------------------------------

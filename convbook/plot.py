@@ -274,13 +274,13 @@ def show_channel_sum(X, K, channel_names=None, padding=0, scale=1.6, cmaps=None)
 
     >>> fig = show_channel_sum(np.random.rand(3, 8, 8), np.ones((3, 3, 3)), ["R", "G", "B"])
     """
-    from .ops import corr2d
+    from .geometry import channel_partials
 
     X, K = torch.as_tensor(_to_numpy(X)).float(), torch.as_tensor(_to_numpy(K)).float()
     if X.dim() != 3 or K.dim() != 3 or X.shape[0] != K.shape[0]:
         raise ValueError(f"X must be c_i x h x w and K c_i x k_h x k_w with the same c_i, got "
                          f"shapes {tuple(X.shape)} and {tuple(K.shape)}")
-    partials = torch.stack([corr2d(x, k, padding=padding) for x, k in zip(X, K)])
+    partials = channel_partials(X, K, padding)
     total = partials.sum(0)
     c_i = X.shape[0]
     names = channel_names or [f"channel {c}" for c in range(c_i)]
