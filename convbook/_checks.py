@@ -74,6 +74,13 @@ def positive_int(value, name):
     return int(value)
 
 
+def flag(value, name):
+    """A real True/False: 1, 'no' or None would otherwise be read as booleans."""
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+    return value
+
+
 MAX_ELEMENTS = 2 ** 27      # 134 million values: 1 GB in float64, far beyond any chapter example
 
 

@@ -28,7 +28,7 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 
-from ._checks import pair, positive_int
+from ._checks import flag, pair, positive_int
 from .ops import corr2d, output_shape
 
 NOT_ANSWERED = "Not answered yet: replace None with your answer and run the cell again."
@@ -461,8 +461,7 @@ def check_max_via_relu(answer):
 def check_dense_parameters(answer, inputs, outputs, bias=True):
     """Check the number of parameters of a fully connected layer from ``inputs`` to ``outputs``."""
     inputs, outputs = positive_int(inputs, "inputs"), positive_int(outputs, "outputs")
-    if not isinstance(bias, bool):
-        raise TypeError(f"bias must be True or False, got {bias!r}")
+    flag(bias, "bias")
     expected = inputs * outputs + (outputs if bias else 0)
     ok = read_number(answer, whole=True, what="a parameter count") == expected
     return report(ok, f"{inputs:,} inputs to {outputs:,} outputs take "

@@ -13,7 +13,8 @@ tensor([[19., 25.],
 import torch
 import torch.nn.functional as F
 
-from ._checks import as_tensor, check_allocation, check_fits, check_ndim, pair, positive_int
+from ._checks import (as_tensor, check_allocation, check_fits, check_ndim, flag, pair,
+                      positive_int)
 
 __all__ = ["output_shape", "corr2d", "corr2d_loop", "conv2d", "corr2d_multi_in",
            "corr2d_multi_in_out", "corr2d_multi_in_out_1x1", "pool2d", "conv2d_cost"]
@@ -233,8 +234,7 @@ def conv2d_cost(in_channels, out_channels, kernel_size, output_size, bias=True):
     >>> conv2d_cost(3, 64, 3, 224)
     {'parameters': 1792, 'flops': 176619520}
     """
-    if not isinstance(bias, bool):
-        raise TypeError(f"bias must be True or False, got {bias!r}")
+    flag(bias, "bias")
     c_i = positive_int(in_channels, "in_channels")
     c_o = positive_int(out_channels, "out_channels")
     k_h, k_w = pair(kernel_size, "kernel_size", 1)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from ._checks import pair, positive_int
+from ._checks import flag, pair, positive_int
 from .receptive_graph import Walk, spatial_part, trace, where
 from .receptive_graph import geometry as _geometry
 
@@ -138,8 +138,7 @@ def empirical_receptive_field(model, input_shape, unit, uniform_weights=True):
     """
     channels, height, width = _input_shape(input_shape)
     row, col = pair(tuple(unit) if isinstance(unit, (tuple, list)) else unit, "unit", 0)
-    if not isinstance(uniform_weights, bool):
-        raise TypeError(f"uniform_weights must be True or False, got {uniform_weights!r}")
+    flag(uniform_weights, "uniform_weights")
     out_h, out_w = receptive_field(model, input_shape)[-1].shape   # validates before any work
     if not (row < out_h and col < out_w):
         raise ValueError(f"unit must lie inside the output of shape {(out_h, out_w)}, "

@@ -30,7 +30,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from ._checks import positive_int
+from ._checks import flag, positive_int
 from .ops import conv2d_cost
 
 __all__ = ["History", "train", "evaluate_accuracy", "predict", "confusion_matrix", "as_images",
@@ -346,13 +346,6 @@ def _optimizer(optimizer, net, lr):
     return choices[optimizer](net.parameters(), lr=lr)
 
 
-def _flag(value, name):
-    """A real True/False: 1, 'no' or None would otherwise be read as booleans."""
-    if not isinstance(value, bool):
-        raise TypeError(f"{name} must be True or False, got {value!r}")
-    return value
-
-
 @torch.no_grad()
 def _check_classes(net, X, data):
     """The net must output one score per class for every label in ``data`` (name, labels)."""
@@ -433,7 +426,7 @@ def train(net, train_data, test_data=None, epochs=10, lr=0.9, optimizer="sgd", b
         raise TypeError(f"seed must be an int, got {seed!r}")
     if not (live is True or live is False or (isinstance(live, str) and live == "auto")):
         raise ValueError(f"live must be 'auto', True or False, got {live!r}")
-    progress = _flag(progress, "progress")
+    progress = flag(progress, "progress")
     if on_batch is not None and not callable(on_batch):
         raise TypeError(f"on_batch must be callable as on_batch(net, step), got {on_batch!r}")
     opt = _optimizer(optimizer, net, lr)

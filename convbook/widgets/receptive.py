@@ -16,6 +16,7 @@ import torch
 import traitlets
 from PIL import Image
 
+from .._checks import flag
 from ..figures import draw_field  # noqa: F401
 from ..layers import LeNet
 from ..netspec import NetworkFields, describe_layer, layers_from_text, sample_image  # noqa: F401
@@ -92,8 +93,7 @@ class ReceptiveFieldWidget:
         if layers is not None and not isinstance(layers, str):
             raise TypeError(f"layers must be a string like 'conv 3 p1; pool 2', got "
                             f"{type(layers).__name__}")
-        if not isinstance(gradient, bool):
-            raise TypeError(f"gradient must be True or False, got {gradient!r}")
+        flag(gradient, "gradient")
         self._images = _images()
         if len(self._images) == 1:                    # synthetic fallback: one image only
             image = 0
@@ -210,8 +210,7 @@ class ReceptiveFieldWidget:
 
     def set_gradient(self, on):
         """Show or hide the effective receptive field (gradient magnitude) on the input."""
-        if not isinstance(on, bool):
-            raise TypeError(f"on must be True or False, got {on!r}")
+        flag(on, "on")
         self.view.gradient = on
 
     def set_image(self, index):
