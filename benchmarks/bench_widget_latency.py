@@ -3,7 +3,7 @@ for each explorer, 50 input events on its step/window/unit slider, each timed fr
 to the redrawn DOM with style and layout done (the redraw runs in a microtask, so it is part
 of the same frame). Prints the median and max per explorer (goal: under 16 ms, one frame).
 
-Usage: python benchmarks/latency.py  (uses the Debian chromium, like make test-site)
+Usage: python benchmarks/bench_widget_latency.py  (uses the Debian chromium, like make test-site)
 """
 import functools
 import http.server
