@@ -46,12 +46,13 @@ function render({model, el}) {
   const save = cbSaver(model);
   root.append(cbEl("style", {text: `
 .ns-sheet{border-collapse:collapse;font-variant-numeric:tabular-nums;font-size:13px}
-.ns-sheet th,.ns-sheet td{border:1px solid #bbb;padding:2px 6px;text-align:right;white-space:nowrap}
+.ns-sheet th,.ns-sheet td{border:1px solid #bbb;padding:2px 6px;text-align:right;white-space:nowrap;height:auto;min-width:0}
 .ns-sheet th{background:#eef2f5;color:#111}
 .ns-sheet td:nth-child(2),.ns-sheet th:nth-child(2){text-align:left;font-family:monospace}
 .ns-sheet td.ns-error{text-align:left;color:#a4001d;font-weight:bold;white-space:normal;min-width:14em}
 .ns-sheet tr.ns-total td{font-weight:bold;border-top:2px solid #222}
-.ns-sheet caption{font-weight:bold;text-align:left;padding-bottom:3px}`}));
+.ns-sheet caption{font-weight:bold;text-align:left;padding-bottom:3px;white-space:normal}
+@media (max-width:480px){.ns-sheet{font-size:11px}.ns-sheet th,.ns-sheet td{padding:1px 3px}}`}));
   // Use the typed layers and input: refused (state and typed text kept) when either is junk.
   const use = (text, inputText, preset) => {
     const parsed = nsParse(text, NS_SHEET_LIMITS), shape = nsInput(inputText);
@@ -95,7 +96,7 @@ function render({model, el}) {
     if (document.activeElement !== input) input.value = get("input_text");
     error.textContent = get("message");
     const cells = nsCells(sheet, shape);
-    const table = cbEl("table", {class: "ns-sheet", "data-matrix": "sheet"});
+    const table = cbEl("table", {class: "cb-grid ns-sheet", "data-matrix": "sheet"});
     table.append(cbEl("caption", {text: "per layer: output shape, parameters, FLOPs, receptive field"}));
     const head = cbEl("thead"), body = cbEl("tbody");
     head.append(cbEl("tr", {}, cells[0].map((text, i) => cbEl("th", {scope: "col", title: NS_HEADER_TITLES[i], text}))));
