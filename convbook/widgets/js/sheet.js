@@ -97,7 +97,7 @@ function render({model, el}) {
     error.textContent = get("message");
     const cells = nsCells(sheet, shape);
     const table = cbEl("table", {class: "cb-grid ns-sheet", "data-matrix": "sheet"});
-    table.append(cbEl("caption", {text: "per layer: output shape, parameters, FLOPs, receptive field"}));
+    table.append(cbEl("caption", {text: "one row per typed layer"}));
     const head = cbEl("thead"), body = cbEl("tbody");
     head.append(cbEl("tr", {}, cells[0].map((text, i) => cbEl("th", {scope: "col", title: NS_HEADER_TITLES[i], text}))));
     cells.slice(1).forEach((row, i) => {
