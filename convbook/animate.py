@@ -94,13 +94,16 @@ def receptive_field_growth(model=None, image=None, gradient=True, interval=1000,
     red = effective receptive field) and the unit on its own feature map (right).
 
     ``model`` defaults to LeNet (seeded weights), ``image`` to a sample ankle boot. Uses the
-    receptive-field widget's drawing (``draw_field``), one frame per conv/pool layer.
+    receptive-field widget's drawing (``draw_field``), one frame per conv/pool layer, numbered
+    l = 1, 2, ... as in section 04; the title gives r_l and J_l, the jump of the map layer l
+    reads (section 04's definition, the same as the network sheet's column).
     """
     import torch
 
     from .layers import LeNet
     from .figures import draw_field
     from .netspec import NetworkFields, sample_image
+    from .receptive import layer_geometry
 
     if model is None:
         with torch.random.fork_rng():
@@ -113,11 +116,13 @@ def receptive_field_growth(model=None, image=None, gradient=True, interval=1000,
         b = frame + 1
         unit = tuple(n // 2 for n in net.shapes[b])
         f = net.fields[frame]
+        jump = "\u00d7".join(str(S // s) for S, s in zip(f.stride,
+                                                          layer_geometry(net.layers[frame])[1]))
         draw_field(ax_in, net.maps[0], net.region(0, b, unit), net.margins[0],
-                   f"input: field {f.size[0]}\u00d7{f.size[1]}, jump {f.stride[0]}",
+                   f"input: r_{b} = {f.size[0]}\u00d7{f.size[1]}, J_{b} = {jump}",
                    net.gradient(b, unit) if gradient else None)
         draw_field(ax_map, net.maps[b], net.region(b, b, unit), (0, 0, 0, 0),
-                   f"layer {b} ({net.names[frame]}): unit {unit}")
+                   f"layer l = {b} ({net.names[frame]}): unit {unit}")
 
     draw(0)
     fig.tight_layout()

@@ -13,71 +13,165 @@ slices and formats them.
 >>> fields.shapes, fields.fields[-1].size
 ([(28, 28), (28, 28), (14, 14), (10, 10)], (12, 12))
 """
+import math
 import re
+from dataclasses import dataclass
 
 import torch
 from torch import nn
 
-from .ops import output_shape
+from ._checks import _short, pair, positive_int
+from .ops import conv2d_cost, output_shape
 from .receptive import empirical_receptive_field, layer_geometry, receptive_field
 
-__all__ = ["layers_from_text", "describe_layer", "NetworkFields", "sample_image", "LIMITS"]
+__all__ = ["layers_from_text", "parse_layers", "LayerSpec", "describe_layer", "NetworkFields",
+           "NetworkSheet", "SheetRow", "sample_image", "LIMITS", "SHEET_LIMITS"]
 
-_TOKEN = re.compile(r"^(?:(\d{1,4})(?:x(\d{1,4}))?|([spd])(\d{1,4}))$")
+_TOKEN = re.compile(r"^(?:(\d{1,4})(?:x(\d{1,4}))?|([cspd])(\d{1,4}))$")
 # Upper bounds of what a typed network may ask for (the maps are computed for a 28x28 image).
-LIMITS = {"layers": 16, "kernel": 32, "s": 16, "p": 16, "d": 8, "text": 500}
+LIMITS = {"layers": 16, "kernel": 32, "s": 16, "p": 16, "d": 8, "text": 500, "c": 2048,
+          "dense": 4096, "parameters": 10_000_000}
+ACTIVATIONS = ("relu", "sigmoid", "tanh")
+KINDS = ("conv", "pool", "maxpool", "avgpool", *ACTIVATIONS, "flatten", "dense")
 
 
-def layers_from_text(text, channels=4):
+@dataclass(frozen=True)
+class LayerSpec:
+    """One typed layer: ``kind`` is conv, maxpool, avgpool, relu, sigmoid, tanh, flatten or
+    dense; conv and pooling have (h, w) ``kernel``, ``stride``, ``padding``, ``dilation``;
+    ``channels`` is a conv's ``cN`` (None: the default) or a dense layer's outputs."""
+    kind: str
+    kernel: tuple = None
+    stride: tuple = None
+    padding: tuple = None
+    dilation: tuple = None
+    channels: int = None
+
+    @property
+    def spatial(self):
+        return self.kind in ("conv", "maxpool", "avgpool")
+
+    def describe(self, channels=None):
+        """'conv 5x5 s1 p2 c6', 'maxpool 2x2 s2', 'dense 120', 'relu'."""
+        if self.kind == "dense":
+            return f"dense {self.channels}"
+        if not self.spatial:
+            return self.kind
+        c = self.channels or channels
+        return _describe(self.kind, self.kernel, self.stride, self.padding, self.dilation) + (
+            f" c{c}" if self.kind == "conv" and c else "")
+
+
+def parse_layers(text, limits=LIMITS):
+    """The typed layers of ``text`` as LayerSpecs (the language of ``layers_from_text``).
+
+    >>> [spec.describe() for spec in parse_layers("conv 5 c6 p2; sigmoid; pool 2; dense 10")]
+    ['conv 5x5 s1 p2 c6', 'sigmoid', 'maxpool 2x2 s2', 'dense 10']
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a string of layers, got {type(text).__name__}")
+    if len(text) > limits["text"]:
+        raise ValueError(f"text may be at most {limits['text']} characters, got {len(text)}")
+    parts = [p.strip() for p in re.split(r"[;\n]", text) if p.strip()]
+    if not parts:
+        raise ValueError("text must list at least one layer, e.g. 'conv 3 p1; pool 2'")
+    if len(parts) > limits["layers"]:
+        raise ValueError(f"text may list at most {limits['layers']} layers, got {len(parts)}")
+    specs = []
+    for number, part in enumerate(parts, 1):
+        flat = any(spec.kind in ("flatten", "dense") for spec in specs)
+        specs.append(_read_layer(number, part, limits, flat))
+    return specs
+
+
+def layers_from_text(text, channels=4, input_shape=(1, 28, 28)):
     """Build an nn.Sequential from text like "conv 3 s1 p1; pool 2; avgpool 2 s1; conv 5 d2; relu".
 
     Layers are separated by ";" or new lines. ``conv K`` (K or KxK2 kernel), ``pool K``
     (max pooling; ``avgpool K`` for average) take optional ``sN`` stride (conv: 1, pool: K),
-    ``pN`` padding and, for conv, ``dN`` dilation. Convs have ``channels`` output channels
-    (the first takes 1 input channel). Weights come from a fixed seed; the global RNG is untouched.
-    Sizes are bounded by ``LIMITS``; a text that breaks a rule raises ValueError saying which.
+    ``pN`` padding and, for conv, ``dN`` dilation and ``cN`` output channels (default
+    ``channels``). ``relu``, ``sigmoid``, ``tanh`` and ``flatten`` take nothing; ``dense N``
+    is a Linear layer with N outputs (flattening first when needed). The first conv reads
+    ``input_shape[0]`` channels; a dense layer's inputs follow from ``input_shape``.
+    Weights come from a fixed seed; the global RNG is untouched. Sizes are bounded by
+    ``LIMITS``; a text that breaks a rule raises ValueError saying which.
 
     >>> layers_from_text("conv 3x5 s2 p1")[0]
     Conv2d(1, 4, kernel_size=(3, 5), stride=(2, 2), padding=(1, 1))
+    >>> layers_from_text("conv 5 c6; dense 10", input_shape=(3, 8, 8))[-1]
+    Linear(in_features=96, out_features=10, bias=True)
     """
-    if not isinstance(text, str):
-        raise TypeError(f"text must be a string of layers, got {type(text).__name__}")
-    if len(text) > LIMITS["text"]:
-        raise ValueError(f"text may be at most {LIMITS['text']} characters, got {len(text)}")
-    parts = [p.strip() for p in re.split(r"[;\n]", text) if p.strip()]
-    if not parts:
-        raise ValueError("text must list at least one layer, e.g. 'conv 3 p1; pool 2'")
-    if len(parts) > LIMITS["layers"]:
-        raise ValueError(f"text may list at most {LIMITS['layers']} layers, got {len(parts)}")
-    specs = [_read_layer(number, part) for number, part in enumerate(parts, 1)]
-    layers, in_channels = [], 1
+    specs = parse_layers(text)
+    positive_int(channels, "channels")
+    sheet = None
+    if any(spec.kind == "dense" for spec in specs):
+        sheet = NetworkSheet(specs, input_shape, channels)      # the dense layers' inputs
+        if sheet.error:
+            raise ValueError(sheet.error)
+        count = sheet.parameters
+    else:
+        count, c_in = 0, sheet_input(input_shape)[0]
+        for spec in specs:
+            if spec.kind == "conv":
+                c_out = spec.channels or channels
+                count += c_out * (c_in * spec.kernel[0] * spec.kernel[1] + 1)
+                c_in = c_out
+    if count > LIMITS["parameters"]:
+        raise ValueError(f"text asks for {count:,} parameters; at most "
+                         f"{LIMITS['parameters']:,} are built here (NetworkSheet counts "
+                         "bigger networks without building them)")
+    layers, in_channels = [], sheet_input(input_shape)[0]
     with torch.random.fork_rng():
         torch.manual_seed(0)
-        for kind, kernel, stride, padding, dilation in specs:
-            if kind == "relu":
-                layers.append(nn.ReLU())
+        for number, spec in enumerate(specs):
+            kind = spec.kind
+            if kind in ACTIVATIONS:
+                layers.append({"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh}[kind]())
+            elif kind == "flatten":
+                layers.append(nn.Flatten())
+            elif kind == "dense":
+                if not any(isinstance(layer, (nn.Flatten, nn.Linear)) for layer in layers):
+                    layers.append(nn.Flatten())
+                before = sheet.rows[number - 1].shape if number else sheet.input_shape
+                layers.append(nn.Linear(math.prod(before), spec.channels))
             elif kind == "conv":
-                layers.append(nn.Conv2d(in_channels, channels, kernel, stride, padding, dilation))
-                in_channels = channels
+                out = spec.channels or channels
+                layers.append(nn.Conv2d(in_channels, out, spec.kernel, spec.stride,
+                                        spec.padding, spec.dilation))
+                in_channels = out
             else:
-                pool = nn.MaxPool2d if kind in ("pool", "maxpool") else nn.AvgPool2d
-                layers.append(pool(kernel, stride, padding))
+                pool = nn.MaxPool2d if kind == "maxpool" else nn.AvgPool2d
+                layers.append(pool(spec.kernel, spec.stride, spec.padding))
     return nn.Sequential(*layers)
 
 
-def _read_layer(number, part):
-    """(kind, kernel, stride, padding, dilation) of one typed layer; ValueError naming it."""
+def _read_layer(number, part, limits=LIMITS, flat=False):
+    """The LayerSpec of one typed layer; ValueError naming it. ``flat``: after flatten/dense."""
     where = f"layer {number} ({part!r})"
     words = part.lower().split()
     kind, options, kernel = words[0], {}, None
-    if kind == "relu" and len(words) == 1:
-        return "relu", None, None, None, None
-    if kind not in ("conv", "pool", "maxpool", "avgpool"):
-        raise ValueError(f"{where}: unknown layer {kind!r}; use conv, pool (max), avgpool or relu")
+    if kind not in KINDS:
+        raise ValueError(f"{where}: unknown layer {kind!r}; use conv, pool (max), avgpool, "
+                         "relu, sigmoid, tanh, flatten or dense")
+    if kind in (*ACTIVATIONS, "flatten"):
+        if len(words) > 1:
+            raise ValueError(f"{where}: {kind} takes nothing after it")
+        return LayerSpec(kind)
+    if kind == "dense":
+        if len(words) != 2 or not re.fullmatch(r"\d{1,4}", words[1]):
+            raise ValueError(f"{where}: write 'dense N' with N outputs, e.g. 'dense 10'")
+        units = int(words[1])
+        if not 1 <= units <= limits["dense"]:
+            raise ValueError(f"{where}: a dense layer has 1..{limits['dense']} outputs, "
+                             f"got {units}")
+        return LayerSpec("dense", channels=units)
+    if flat:
+        raise ValueError(f"{where}: {kind} cannot follow flatten or dense (their output is "
+                         "a vector, not a map)")
     for word in words[1:]:
         match = _TOKEN.match(word)
         if not match:
-            raise ValueError(f"{where}: cannot read {word!r}; write e.g. 'conv 3 s2 p1 d1' "
+            raise ValueError(f"{where}: cannot read {word!r}; write e.g. 'conv 3 s2 p1 d1 c8' "
                              "or 'pool 2'")
         if match.group(1):
             kernel = (int(match.group(1)), int(match.group(2) or match.group(1)))
@@ -85,8 +179,8 @@ def _read_layer(number, part):
             options[match.group(3)] = int(match.group(4))
     if kernel is None or min(kernel) < 1:
         raise ValueError(f"{where}: give a kernel size >= 1, e.g. '{kind} 3'")
-    if max(kernel) > LIMITS["kernel"]:
-        raise ValueError(f"{where}: kernel sizes go up to {LIMITS['kernel']}, got {max(kernel)}")
+    if max(kernel) > limits["kernel"]:
+        raise ValueError(f"{where}: kernel sizes go up to {limits['kernel']}, got {max(kernel)}")
     stride = options.get("s", 1 if kind == "conv" else kernel[0])
     padding, dilation = options.get("p", 0), options.get("d", 1)
     if stride < 1:
@@ -95,14 +189,128 @@ def _read_layer(number, part):
         raise ValueError(f"{where}: dilation must be >= 1, got {dilation}")
     for key, name, value in (("s", "stride", stride), ("p", "padding", padding),
                              ("d", "dilation", dilation)):
-        if value > LIMITS[key]:
-            raise ValueError(f"{where}: {name} goes up to {LIMITS[key]}, got {value}")
+        if value > limits[key]:
+            raise ValueError(f"{where}: {name} goes up to {limits[key]}, got {value}")
     if kind != "conv":
         if "d" in options:
             raise ValueError(f"{where}: pooling takes no dilation here")
+        if "c" in options:
+            raise ValueError(f"{where}: pooling keeps the channels; cN is for conv")
         if 2 * padding > min(kernel):
             raise ValueError(f"{where}: pooling padding must be at most half the window")
-    return kind, kernel, stride, padding, dilation
+    channels = options.get("c")
+    if channels is not None and not 1 <= channels <= limits["c"]:
+        raise ValueError(f"{where}: output channels go from 1 to {limits['c']}, got {channels}")
+    return LayerSpec("maxpool" if kind == "pool" else kind, kernel, (stride, stride),
+                     (padding, padding), (dilation, dilation), channels)
+
+
+def _describe(kind, kernel, stride, padding, dilation):
+    both = lambda v: f"{v[0]}" + (f",{v[1]}" if v[1] != v[0] else "")  # noqa: E731
+    return (f"{kind} {kernel[0]}x{kernel[1]} s{both(stride)}"
+            + (f" p{both(padding)}" if any(padding) else "")
+            + (f" d{both(dilation)}" if tuple(dilation) != (1, 1) else ""))
+
+
+# The network sheet reads longer texts (a table, no maps drawn) and counts without building.
+SHEET_LIMITS = {**LIMITS, "layers": 40, "text": 1000, "side": 1024}
+
+
+def sheet_input(input_shape):
+    """(channels, height, width) of a sheet's input, checked: ints, channels 1..2048,
+    sides 1..1024."""
+    if not isinstance(input_shape, (tuple, list)) or len(input_shape) != 3:
+        raise ValueError(f"input_shape must be (channels, height, width), got "
+                         f"{_short(input_shape)}")
+    channels = positive_int(input_shape[0], "input_shape channels")
+    h, w = pair(tuple(input_shape[1:]), "input_shape height/width", 1)
+    if channels > SHEET_LIMITS["c"]:
+        raise ValueError(f"input_shape channels go up to {SHEET_LIMITS['c']}, got {channels}")
+    if max(h, w) > SHEET_LIMITS["side"]:
+        raise ValueError(f"input_shape height/width go up to {SHEET_LIMITS['side']}, "
+                         f"got {h}x{w}")
+    return channels, h, w
+
+
+@dataclass(frozen=True)
+class SheetRow:
+    """One typed layer on the network sheet. ``number`` counts the typed layers (as the parser's
+    messages do); ``l`` numbers the conv/pool layers as section 04 does (None for others).
+    ``shape`` is C x H x W (a vector: (N,)); ``field`` the receptive field r_l of the output's
+    units (None after a dense layer: every input pixel); ``jump`` J_l, the distance in input
+    pixels between neighbouring units of the map layer l reads (conv/pool only). A layer that
+    does not fit has ``error`` and no numbers; the rows below it say they were not computed."""
+    number: int
+    name: str
+    l: int = None
+    shape: tuple = None
+    parameters: int = None
+    flops: int = None
+    field: tuple = None
+    jump: tuple = None
+    error: str = ""
+
+
+class NetworkSheet:
+    """Per typed layer: output shape, parameters, FLOPs (``conv2d_cost``'s convention, as
+    ``convbook.train.layer_summary``: 2 per multiply-add plus 1 per bias; pooling and
+    activations 0), receptive field r_l and input jump J_l (section 04's recursion). Pure
+    arithmetic: nothing is built, so VGG-sized networks are counted instantly.
+
+    >>> sheet = NetworkSheet("conv 5 c6 p2; sigmoid; avgpool 2; conv 5 c16; sigmoid; "
+    ...                      "avgpool 2; dense 120; sigmoid; dense 84; sigmoid; dense 10")
+    >>> sheet.rows[0].shape, sheet.rows[0].flops, sheet.parameters, sheet.flops
+    ((6, 28, 28), 239904, 61706, 839558)
+    >>> sheet.rows[5].field, sheet.rows[5].jump
+    ((16, 16), (2, 2))
+    """
+
+    def __init__(self, layers, input_shape=(1, 28, 28), channels=4):
+        specs = parse_layers(layers, SHEET_LIMITS) if isinstance(layers, str) else list(layers)
+        self.input_shape = sheet_input(input_shape)
+        positive_int(channels, "channels")
+        self.rows, self.error = [], ""
+        shape, field, jump, l = self.input_shape, (1, 1), (1, 1), 0
+        for number, spec in enumerate(specs, 1):
+            name = spec.describe(channels)
+            if self.error:
+                self.rows.append(SheetRow(number, name, error="not computed: a layer above "
+                                                                "does not fit"))
+                continue
+            params = flops = 0
+            row_jump = None
+            if spec.spatial:
+                l += 1
+                (c, h, w), span = shape, tuple(d * (k - 1) + 1 for k, d in
+                                               zip(spec.kernel, spec.dilation))
+                if any(n + 2 * p < t for n, p, t in zip((h, w), spec.padding, span)):
+                    why = (f"does not fit: its {span[0]}x{span[1]} window is larger than the "
+                           f"{h}x{w} map it reads" + (
+                               f" padded by {spec.padding[0]}" if any(spec.padding) else ""))
+                    self.error = f"layer {number} ({name}) {why}"
+                    self.rows.append(SheetRow(number, name, l, error=why))
+                    continue
+                out = output_shape((h, w), spec.kernel, spec.padding, spec.stride,
+                                   spec.dilation)
+                if spec.kind == "conv":
+                    c_out = spec.channels or channels
+                    cost = conv2d_cost(c, c_out, spec.kernel, out)
+                    params, flops, c = cost["parameters"], cost["flops"], c_out
+                row_jump = jump
+                field = tuple(r + (t - 1) * j for r, t, j in zip(field, span, jump))
+                jump = tuple(j * s for j, s in zip(jump, spec.stride))
+                shape = (c, *out)
+            elif spec.kind == "flatten":
+                shape = (math.prod(shape),)
+            elif spec.kind == "dense":
+                inputs = math.prod(shape)
+                params = inputs * spec.channels + spec.channels
+                flops = 2 * inputs * spec.channels + spec.channels
+                shape, field = (spec.channels,), None
+            self.rows.append(SheetRow(number, name, l if spec.spatial else None, shape,
+                                      params, flops, field, row_jump))
+        self.parameters = sum(row.parameters or 0 for row in self.rows)
+        self.flops = sum(row.flops or 0 for row in self.rows)
 
 
 def describe_layer(layer):
@@ -113,10 +321,7 @@ def describe_layer(layer):
     """
     kind = "conv" if isinstance(layer, nn.Conv2d) else (
         "maxpool" if isinstance(layer, nn.MaxPool2d) else "avgpool")
-    (k_h, k_w), s, p, d = layer_geometry(layer)
-    both = lambda v: f"{v[0]}" + (f",{v[1]}" if v[1] != v[0] else "")  # noqa: E731
-    return (f"{kind} {k_h}x{k_w} s{both(s)}" + (f" p{both(p)}" if any(p) else "")
-            + (f" d{both(d)}" if d != (1, 1) else ""))
+    return _describe(kind, *layer_geometry(layer))
 
 
 def sample_image(index=45):

@@ -11,8 +11,9 @@ import tracemalloc
 import pytest
 import traitlets
 
-from convbook.widgets import (ChannelExplorer, MatrixExplorer, PaddingStrideExplorer,
-                              PoolingExplorer, ReceptiveFieldWidget, SlidingKernel)
+from convbook.widgets import (ChannelExplorer, MatrixExplorer, NetworkSheetExplorer,
+                              PaddingStrideExplorer, PoolingExplorer, ReceptiveFieldWidget,
+                              SlidingKernel)
 
 HUGE = [[0.0] * 100_000]                     # a row a reader could paste; built outside tracing
 JUNK = ["", "1 2\n3", "a b", "<b>x</b>", "1e308 1e999", "nan", float("nan"), 1e308, None,
@@ -39,6 +40,8 @@ EXPLORERS = {
     "matrix": (MatrixExplorer, ["set_input", "set_kernel", "set_padding", "set_stride",
                                 "set_step", "set_mode"],
                ["X", "K", "padding", "stride", "mode", "step"]),
+    "sheet": (NetworkSheetExplorer, ["set_layers", "set_input", "set_preset"],
+              ["net_text", "input_shape", "preset"]),
 }
 
 

@@ -23,6 +23,7 @@ from convbook.widgets.channels import ChannelExplorer
 from convbook.widgets.matrix import MAX_ROWS, MatrixExplorer
 from convbook.widgets.pooling import PoolingExplorer
 from convbook.widgets.receptive import ReceptiveFieldWidget
+from convbook.widgets.sheet import PRESETS, NetworkSheetExplorer
 
 STATES = 50                      # random valid states per explorer
 VALUES = [-2, -1.5, -1, -0.5, -0.125, 0, 0.125, 0.25, 0.375, 0.5, 1, 2, 3, 5, 7]   # exact ties
@@ -35,6 +36,7 @@ EXPLORERS = {                    # page, aria-label of the explorer's root
     "channels": ("book/06_channels.html", "channel explorer"),
     "receptive": ("book/04_receptive_fields.html", "receptive-field explorer"),
     "matrix": ("book/01_cross_correlation.html", "convolution-as-a-matrix explorer"),
+    "sheet": ("book/04_receptive_fields.html", "network sheet"),
 }
 
 # JavaScript: read every grid (title, cells, cell roles) and note of an explorer root.
@@ -409,6 +411,129 @@ def test_matrix_explorer_refuses_an_unreadable_matrix(explorer):
     got = read(page, root)
     assert f"at most {MAX_ROWS} stay readable" in got["error"] and got["grids"] == before
     assert root.query_selector('input[aria-label="padding"]').input_value() == "0"
+
+
+def random_sheet(rng):
+    """Layers in the sheet's language (some deliberately too deep for the input) and an input."""
+    parts = []
+    for _ in range(rng.randint(1, 5)):
+        kind = rng.choice(["conv", "conv", "pool", "avgpool"])
+        k = rng.randint(1, 7)
+        if kind == "conv":
+            parts.append(f"conv {k} s{rng.randint(1, 2)} p{rng.randint(0, 2)} "
+                         f"d{rng.randint(1, 2)}" + (f" c{rng.randint(1, 16)}"
+                                                    if rng.random() < 0.8 else ""))
+        else:
+            parts.append(f"{kind} {k} s{rng.randint(1, 3)} p{rng.randint(0, k // 2)}")
+        if rng.random() < 0.4:
+            parts.append(rng.choice(["relu", "sigmoid", "tanh"]))
+    if rng.random() < 0.6:
+        parts += ["flatten"] * (rng.random() < 0.5) + [
+            f"dense {rng.randint(1, 64)}" for _ in range(rng.randint(1, 3))]
+    return "; ".join(parts), (rng.randint(1, 3), rng.randint(4, 32), rng.randint(4, 32))
+
+
+def sheet_from_torch(text, shape):
+    """The sheet's table, every number taken from torch and the package: shapes, parameters
+    and FLOPs from train.layer_summary of the built network, r_l and J_l from
+    receptive.receptive_field (J_l = the jump of the map layer l reads, section 04)."""
+    from convbook.netspec import layers_from_text, parse_layers
+    from convbook.receptive import layer_geometry, receptive_field
+    from convbook.train import layer_summary
+    from convbook.widgets.sheet import HEADER
+
+    x = lambda v: "\u00d7".join(str(n) for n in v)  # noqa: E731
+    specs, model = parse_layers(text), layers_from_text(text, input_shape=shape)
+    summary, fields = list(zip(model, layer_summary(model, shape))), receptive_field(model)
+    rows, field, l = [HEADER, ["0", "input", "", x(shape), "", "", "1\u00d71", ""]], (1, 1), 0
+    for number, spec in enumerate(specs, 1):
+        if isinstance(summary[0][0], torch.nn.Flatten) and spec.kind != "flatten":
+            summary.pop(0)                              # put in front of dense, not typed
+        module, (_, out, params, flops) = summary.pop(0)
+        jump = ""
+        if spec.spatial:
+            f, l = fields[l], l + 1
+            field, jump = f.size, x(S // s for S, s in zip(f.stride, layer_geometry(module)[1]))
+        elif spec.kind == "dense":
+            field = None
+        rows.append([str(number), spec.describe(4), str(l) if spec.spatial else "", x(out),
+                     f"{params:,}", f"{flops:,}", x(field) if field else "all", jump])
+    total = layer_summary(model, shape)
+    rows.append(["", "total", "", "", f"{total.parameters:,}", f"{total.flops:,}", "", ""])
+    return rows
+
+
+def use_sheet(page, root, text, shape):
+    root.query_selector('input[aria-label="input channels x height x width"]').fill(
+        "x".join(map(str, shape)))
+    type_and_apply(page, root, 1, text, "update the sheet")
+
+
+@pytest.mark.parametrize("explorer", ["sheet"], indirect=True)
+def test_network_sheet_agrees_with_torch_and_the_package(explorer):
+    page, root = explorer
+    rng = random.Random(7)
+    done = errors = 0
+    while done < STATES:
+        text, shape = random_sheet(rng)
+        python = NetworkSheetExplorer(layers=text, input_shape=shape)
+        use_sheet(page, root, text, shape)
+        got = read(page, root)
+        assert got["error"] == ""
+        summary = [t for r, t, _ in got["notes"] if r == "summary"]
+        assert summary == python.summary
+        if python.sheet.error:            # a row says why; the rows above agree with torch
+            errors += 1
+            assert got["grids"]["sheet"]["cells"] == python.cells
+            continue
+        assert got["grids"]["sheet"]["cells"] == sheet_from_torch(text, shape), text
+        done += 1
+    assert errors                         # the random networks did include ones too deep
+    root.query_selector('select[aria-label="network"]').select_option("LeNet")
+    cells = read(page, root)["grids"]["sheet"]["cells"]
+    assert cells[2][5] == "239,904" and cells[-1][4:6] == ["61,706", "839,558"]
+    record_latency("sheet", page.evaluate(MEASURE_SHEET, root))
+
+
+# Layers typed + "update the sheet" pressed -> the redraw done -> layout: milliseconds.
+MEASURE_SHEET = """async (root) => {
+    const box = root.querySelector('textarea'), times = [];
+    const button = Array.from(root.querySelectorAll('button')).find(
+        b => b.textContent === 'update the sheet');
+    for (let e = 0; e < 50; e++) {
+        const start = performance.now();
+        box.value = `conv 5 p2 c${1 + e % 8}; sigmoid; avgpool 2; conv 5 c16; dense 10`;
+        button.click();
+        await Promise.resolve();
+        await new Promise(r => queueMicrotask(r));
+        root.getBoundingClientRect(); document.body.offsetHeight;
+        times.push(performance.now() - start);
+    }
+    return times;
+}"""
+
+
+@pytest.mark.parametrize("explorer", ["sheet"], indirect=True)
+def test_junk_in_the_sheet_is_refused_keeping_state_and_text(explorer):
+    page, root = explorer
+    before = read(page, root)["grids"]
+    boxes = {"layers": 1, "input": 0}
+    for box, junk in [("layers", j) for j in ["", "conv 3 p4000", "banana 2", "<b>conv</b> 3",
+                                              "conv 99999999", "dense 3; conv 3",
+                                              "conv 3; " * 41]] + \
+            [("input", j) for j in ["", "a", "0x28x28", "1x5000x5000", "1e308", "<b>1</b>"]]:
+        field = root.query_selector_all("textarea, input[type=text]")[boxes[box]]
+        field.fill(junk)
+        root.query_selector('button:text-is("update the sheet")').click()
+        got = read(page, root)
+        assert got["error"].startswith("Cannot use these layers"), (box, junk)
+        assert got["grids"] == before
+        assert field.input_value() == junk
+        assert root.query_selector("b") is None
+        field.fill("1x28x28" if box == "input" else PRESETS["LeNet"][0])   # good again
+    root.query_selector('button:text-is("update the sheet")').click()
+    got = read(page, root)
+    assert got["error"] == "" and got["grids"] == before               # and used again
 
 
 # --- the contract in the browser: junk is refused in the view -----------------------------

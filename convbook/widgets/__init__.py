@@ -6,3 +6,4 @@ from .sliding import SlidingKernel  # noqa: E402,F401
 from .padding import PaddingStrideExplorer  # noqa: E402,F401
 from .receptive import ReceptiveFieldWidget  # noqa: E402,F401
 from .matrix import MatrixExplorer  # noqa: E402,F401
+from .sheet import NetworkSheetExplorer  # noqa: E402,F401

@@ -24,11 +24,12 @@ __all__ = ["ExplorerView", "esm"]
 
 
 @cache
-def esm(name):
-    """The ES module of explorer ``name``: the shared base followed by its own module."""
+def esm(*names):
+    """The ES module of an explorer: the shared base followed by the modules ``names`` (shared
+    helpers first, the explorer's own module last)."""
     folder = files(__package__) / "js"
-    return (folder / "base.js").read_text(encoding="utf-8") + "\n" + (
-        folder / f"{name}.js").read_text(encoding="utf-8")
+    return "\n".join((folder / f"{name}.js").read_text(encoding="utf-8")
+                     for name in ("base", *names))
 
 
 class ExplorerView(anywidget.AnyWidget):

@@ -61,7 +61,7 @@ def _maps_key(image, preset, text):
 
 class ReceptiveView(ExplorerView):
     """Synced state of the receptive-field explorer."""
-    _esm = esm("receptive")
+    _esm = esm("netspec", "receptive")
     _explorer_name = "receptive-field explorer"
     presets = traitlets.Dict().tag(sync=True)
     preset = traitlets.Unicode("LeNet").tag(sync=True)

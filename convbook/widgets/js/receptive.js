@@ -3,62 +3,23 @@
 // (the layers box, as typed), net_text (the network in use), layer, unit, gradient, image,
 // images, maps ({key: [png, ...]}: feature maps computed by Python for a network and image),
 // message. The geometry (parser, shapes, closed-form fields, clipping, effective receptive
-// field of the uniform-weight network) is recomputed here as convbook.netspec does in Python.
+// field of the uniform-weight network) is recomputed here as convbook.netspec does in Python
+// (the parser is netspec.js, shared with the network sheet).
 
-const RF_LIMITS = {layers: 16, kernel: 32, s: 16, p: 16, d: 8, text: 500};
-const RF_TOKEN = /^(?:(\d{1,4})(?:x(\d{1,4}))?|([spd])(\d{1,4}))$/;
 const RF_CUSTOM = "custom (type layers)";
 
-// The layer text as layers [{kind, k, s, p, d}] (spatial ones only), or {error}.
+// The layer text (netspec.js, the language of convbook.netspec) as its spatial layers
+// [{kind, k, s, p, d}] (activations, flatten and dense do not change a field), or {error}.
 function rfParse(text) {
-  if (text.length > RF_LIMITS.text) {
-    return {error: `text may be at most ${RF_LIMITS.text} characters, got ${text.length}`};
-  }
-  const parts = text.split(/[;\n]/).map((p) => p.trim()).filter((p) => p);
-  if (!parts.length) return {error: "text must list at least one layer, e.g. 'conv 3 p1; pool 2'"};
-  if (parts.length > RF_LIMITS.layers) {
-    return {error: `text may list at most ${RF_LIMITS.layers} layers, got ${parts.length}`};
-  }
-  const layers = [];
-  for (let number = 1; number <= parts.length; number++) {
-    const part = parts[number - 1], where = `layer ${number} ('${part}')`;
-    const words = part.toLowerCase().split(/\s+/), kind = words[0], options = {};
-    let kernel = null;
-    if (kind === "relu" && words.length === 1) continue;
-    if (!["conv", "pool", "maxpool", "avgpool"].includes(kind)) {
-      return {error: `${where}: unknown layer '${kind}'; use conv, pool (max), avgpool or relu`};
-    }
-    for (const word of words.slice(1)) {
-      const m = RF_TOKEN.exec(word);
-      if (!m) return {error: `${where}: cannot read '${word}'; write e.g. 'conv 3 s2 p1 d1' or 'pool 2'`};
-      if (m[1]) kernel = [Number(m[1]), Number(m[2] || m[1])];
-      else options[m[3]] = Number(m[4]);
-    }
-    if (!kernel || Math.min(...kernel) < 1) return {error: `${where}: give a kernel size >= 1, e.g. '${kind} 3'`};
-    if (Math.max(...kernel) > RF_LIMITS.kernel) {
-      return {error: `${where}: kernel sizes go up to ${RF_LIMITS.kernel}, got ${Math.max(...kernel)}`};
-    }
-    const s = options.s ?? (kind === "conv" ? 1 : kernel[0]), p = options.p ?? 0, d = options.d ?? 1;
-    if (s < 1) return {error: `${where}: stride must be >= 1, got ${s}`};
-    if (d < 1) return {error: `${where}: dilation must be >= 1, got ${d}`};
-    for (const [key, name, value] of [["s", "stride", s], ["p", "padding", p], ["d", "dilation", d]]) {
-      if (value > RF_LIMITS[key]) return {error: `${where}: ${name} goes up to ${RF_LIMITS[key]}, got ${value}`};
-    }
-    if (kind !== "conv") {
-      if ("d" in options) return {error: `${where}: pooling takes no dilation here`};
-      if (2 * p > Math.min(...kernel)) return {error: `${where}: pooling padding must be at most half the window`};
-    }
-    layers.push({kind: kind === "pool" ? "maxpool" : kind, k: kernel, s: [s, s], p: [p, p], d: [d, d]});
-  }
+  const parsed = nsParse(text, NS_LIMITS);
+  if (parsed.error) return parsed;
+  const layers = parsed.layers.filter((l) => NS_SPATIAL.includes(l.kind));
   if (!layers.length) return {error: "model has no Conv2d, MaxPool2d or AvgPool2d layer before any Flatten"};
   return {layers};
 }
 
-function rfDescribe(l) {
-  const both = (v) => `${v[0]}` + (v[1] !== v[0] ? `,${v[1]}` : "");
-  return `${l.kind} ${l.k[0]}x${l.k[1]} s${both(l.s)}` + (l.p[0] || l.p[1] ? ` p${both(l.p)}` : "") +
-         (l.d[0] !== 1 || l.d[1] !== 1 ? ` d${both(l.d)}` : "");
-}
+// convbook.netspec.describe_layer: the geometry, not the channels.
+function rfDescribe(l) { return nsDescribe({...l, c: null}); }
 
 // Shapes of every map for an input of shape `input`, or {error} naming the layer that does not fit.
 function rfShapes(layers, input) {
