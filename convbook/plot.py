@@ -144,7 +144,8 @@ def show_confusion(counts, class_names, title=None, size=6.2):
 def show_feature_maps(inputs, maps, row_titles=None, maps_per_row=None, scale=1.0,
                       suptitle=None):
     """Each input image (first column) followed by its feature maps (C x H x W), one image per
-    block of rows. Map k has the same colour scale for every input, so the rows compare.
+    block of rows. Maps are titled map 0, map 1, ... (channel indices, as in 04). Map k has the
+    same colour scale for every input, so the rows compare.
 
     >>> fig = show_feature_maps([np.eye(4)] * 2, [np.random.rand(3, 4, 4)] * 2, ["a", "b"])
     """
@@ -170,7 +171,7 @@ def show_feature_maps(inputs, maps, row_titles=None, maps_per_row=None, scale=1.
         for k in range(channels):
             ax = axes[n * rows_each + k // per_row, 1 + k % per_row]
             ax.imshow(fmap[k], cmap="viridis", vmin=lo[k], vmax=hi[k])
-            ax.set_title(f"map {k + 1}", fontsize=7)
+            ax.set_title(f"map {k}", fontsize=7)
     if suptitle:
         fig.suptitle(suptitle, fontsize=10)
     fig.tight_layout()

@@ -209,6 +209,8 @@ def test_plot_helpers_for_the_lenet_section():
     maps = torch.rand(2, 16, 10, 10)
     fig = show_feature_maps(torch.rand(2, 28, 28), list(maps), ["x", "y"], maps_per_row=8)
     assert len(fig.axes) == 2 * 2 * 9
+    titles = [ax.get_title() for ax in fig.axes if ax.get_title().startswith("map")]
+    assert titles[:16] == [f"map {k}" for k in range(16)]   # channel indices, as 04 numbers them
     with pytest.raises(ValueError, match="equally long"):
         show_feature_maps([torch.rand(28, 28)], list(maps))
     import matplotlib.pyplot as plt
