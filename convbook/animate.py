@@ -6,11 +6,12 @@ kernel and no network. Each animation reuses the drawing code of the matching wi
 >>> import matplotlib.pyplot as plt
 >>> fig, ax = plt.subplots()
 >>> html = jshtml(fig, lambda frame: ax.set_title(str(frame)), frames=2)
->>> "<img" in html
+>>> "<img" in html and 'alt="animation"' in html and 'aria-label="frame"' in html
 True
 """
 import hashlib
 import re
+from html import escape
 
 import matplotlib.pyplot as plt
 from IPython.display import HTML
@@ -26,17 +27,22 @@ _ICONS = {"fa-minus": "\u2212", "fa-fast-backward": "\u21e4", "fa-step-backward"
           "fa-step-forward": "\u25b7", "fa-fast-forward": "\u21e5", "fa-plus": "+"}
 
 
-def _offline(html):
-    """Drop the CDN stylesheet, use Unicode icons, and make the element ids deterministic."""
+def _offline(html, alt):
+    """Drop the CDN stylesheet, use Unicode icons, name the image (``alt``) and the frame
+    slider for screen readers, and make the element ids deterministic."""
     html = re.sub(r'<link rel="stylesheet"\s+href="[^"]*font-awesome[^"]*">', "", html)
+    html = re.sub(r'<img id="(_anim_img[0-9a-f]{32})">',
+                  lambda m: f'<img id="{m.group(1)}" alt="{escape(alt)}">', html)
+    html = html.replace('class="anim-slider"', 'class="anim-slider" aria-label="frame"')
     html = re.sub(r'<i class="fa (fa-[a-z-]+(?: fa-flip-horizontal)?)"></i>',
                   lambda m: _ICONS[m.group(1)], html)
     uid = re.search(r'_anim_img([0-9a-f]{32})', html).group(1)
     return html.replace(uid, hashlib.sha1(html.replace(uid, "").encode()).hexdigest()[:32])
 
 
-def jshtml(fig, draw_frame, frames, interval=700, default_mode="loop"):
+def jshtml(fig, draw_frame, frames, interval=700, default_mode="loop", alt="animation"):
     """Render ``draw_frame(i)`` for i in range(frames) on ``fig`` as jshtml; closes the figure.
+    ``alt`` says what the animation shows (the image's alt text on the website).
 
     The frames are PNG (never SVG, which differs run to run), the ids are derived from the
     content, and no CDN is needed, so the output is the same every run and plays offline.
@@ -46,7 +52,7 @@ def jshtml(fig, draw_frame, frames, interval=700, default_mode="loop"):
     animation = FuncAnimation(fig, draw_frame, frames=frames, interval=interval, blit=False)
     html = animation.to_jshtml(default_mode=default_mode)
     plt.close(fig)
-    return _offline(html)
+    return _offline(html, alt)
 
 
 def show(fig, draw_frame, frames, **kwargs):
@@ -54,39 +60,11 @@ def show(fig, draw_frame, frames, **kwargs):
     return HTML(jshtml(fig, draw_frame, frames, **kwargs))
 
 
-# --- the sliding kernel (sections 01-03) ------------------------------------------------------
-__all__ += ["sliding_kernel"]
+# --- 04: a receptive field growing, layer by layer ----------------------------------------
+# (The sliding kernel, the padded kernel walk, the channel and the pooling animations were
+# dropped: each page's explorer plays the same steps, in the page, with its Play button.)
 
-MAX_FRAMES = 40        # keeps a page light: each frame is an inlined PNG
-
-
-def sliding_kernel(X, K, mode="cross-correlation", steps=None, interval=700, dpi=80):
-    """The kernel sliding over X, one frame per output cell, drawn by the same code as
-    ``SlidingKernel.figure()``. ``steps`` picks the window positions (default: the first
-    40); returns an IPython HTML object to show in a notebook.
-
-    >>> sliding_kernel([[0, 1, 2], [3, 4, 5]], [[1, -1]]).data.count("data:image/png") >= 4
-    True
-    """
-    from .figures import draw_sliding_step, sliding_figure
-    from .geometry import Sliding
-
-    model = Sliding(X, K, mode)               # checks X, K and mode, naming them
-    steps = list(range(min(model.num_steps, MAX_FRAMES)) if steps is None else steps)
-    if not steps or len(steps) > MAX_FRAMES:
-        raise ValueError(f"steps must hold 1 to {MAX_FRAMES} window positions, got {len(steps)}")
-    bad = [s for s in steps if isinstance(s, bool) or not isinstance(s, int)
-           or not 0 <= s < model.num_steps]
-    if bad:
-        raise ValueError(f"steps must be ints in 0..{model.num_steps - 1}, got {bad[0]!r}")
-    fig, axes = sliding_figure(model, steps[0], dpi=dpi)
-    return HTML(jshtml(fig, lambda i: draw_sliding_step(axes, model, steps[i]), len(steps),
-                       interval=interval))
-
-
-# --- 04/05 geometry: a receptive field growing, a kernel walking over a padded input ------
-
-__all__ += ["receptive_field_growth", "kernel_walk"]
+__all__ += ["receptive_field_growth"]
 
 
 def receptive_field_growth(model=None, image=None, gradient=True, interval=1000, dpi=80):
@@ -126,86 +104,7 @@ def receptive_field_growth(model=None, image=None, gradient=True, interval=1000,
 
     draw(0)
     fig.tight_layout()
-    return HTML(jshtml(fig, draw, len(net.fields), interval=interval))
-
-
-def kernel_walk(input_size=8, kernel_size=3, padding=1, stride=2, dilation=1, max_frames=40,
-                interval=600, dpi=80):
-    """The kernel visiting every window of a zero-padded, strided input (at most ``max_frames``),
-    drawn with the padding/stride explorer's static view (``draw_window``)."""
-    from .figures import draw_window
-    from .geometry import WindowGeometry
-
-    g = WindowGeometry(input_size, kernel_size, padding, stride, dilation)
-    if not g.fits:
-        raise ValueError(f"kernel_size does not fit: {g.problem}")
-    frames = min(g.window_count, max_frames)
-    rows, cols = g.padded_shape
-    out_h, out_w = g.output_shape
-    cell = 0.28
-    fig, axes = plt.subplots(1, 2, figsize=(cell * (cols + out_w) + 1.5, cell * rows + 0.8),
-                             dpi=dpi, gridspec_kw={"width_ratios": [cols, out_w]})
-    draw_window(axes, g, 0)
-    fig.tight_layout()
-    return HTML(jshtml(fig, lambda i: draw_window(axes, g, i), frames, interval=interval))
-
-
-# --- 06/07 channels and pooling: partial sums per output channel, a pooling window sliding -----
-
-__all__ += ["channel_animation", "pooling_animation"]
-
-
-def channel_animation(X, K, bias=0.0, max_frames=40, interval=700, dpi=80):
-    """Every output cell of every output channel in turn: each input channel with its window,
-    its kernel slice and partial result, and the sum (+ bias); drawn with the channel
-    explorer's static view (``draw_channel_step``). K is c_o x c_i x k_h x k_w.
-
-    >>> X = [[[0, 1, 2], [3, 4, 5], [6, 7, 8]], [[1, 2, 3], [4, 5, 6], [7, 8, 9]]]
-    >>> channel_animation(X, [[[0, 1], [2, 3]], [[1, 2], [3, 4]]]).data.count("data:image/png")
-    4
-    """
-    from .figures import draw_channel_step
-
-    from .geometry import channel_layer
-    from .ops import corr2d_multi_in_out
-
-    X, K, bias = channel_layer(X, K, bias)          # checks X, K and bias, naming them
-    c_o, out_h, out_w = corr2d_multi_in_out(X, K).shape
-    steps = [(o, divmod(k, out_w)) for o in range(c_o) for k in range(out_h * out_w)]
-    steps = steps[:max_frames]
-    fig = plt.figure(figsize=(6, 1.5 * K.shape[1] + 0.3), dpi=dpi)
-
-    draw_channel_step(fig, X, K, bias, *steps[0])
-    return HTML(jshtml(fig, lambda frame: draw_channel_step(fig, X, K, bias, *steps[frame]),
-                       len(steps), interval=interval))
-
-
-def pooling_animation(X, pool_size=2, mode="max", padding=0, stride=None, max_frames=40,
-                      interval=700, dpi=80):
-    """The pooling window visiting every output cell (at most ``max_frames``), the winner of each
-    max outlined in red; drawn with the pooling explorer's static view (``draw_pooling_step``).
-
-    >>> X = [[0, 1, 2], [3, 4, 5], [6, 7, 8]]
-    >>> pooling_animation(X, 2, stride=1).data.count("data:image/png")
-    4
-    """
-    from .figures import draw_pooling_step
-
-    from ._checks import as_tensor, pair
-    from .ops import pool2d
-
-    size = pair(pool_size, "pool_size", 1)
-    s = {"pool_size": size, "padding": pair(padding, "padding", 0), "mode": mode,
-         "stride": size if stride is None else pair(stride, "stride", 1)}
-    Y = pool2d(as_tensor(X, "X"), s["pool_size"], mode, s["padding"], s["stride"])  # checks
-    out_w = Y.shape[1]
-    frames = min(Y.numel(), max_frames)
-    fig, axes = plt.subplots(1, 2, figsize=(6, 3), dpi=dpi)
-
-    def draw(frame):
-        draw_pooling_step(axes, X, s["pool_size"], s["padding"], s["stride"], s["mode"],
-                          divmod(frame, out_w))
-
-    draw(0)
-    fig.tight_layout()                     # once: every frame reuses the same panels
-    return HTML(jshtml(fig, draw, frames, interval=interval))
+    alt = (f"The receptive field of the centre unit, one frame per layer of {len(net.fields)}: "
+           "left, the input region it sees, growing with every layer, with the effective "
+           "field in red; right, the unit on its own feature map.")
+    return HTML(jshtml(fig, draw, len(net.fields), interval=interval, alt=alt))

@@ -120,7 +120,7 @@ def draw_window(axes, geometry, index):
 def draw_channel_step(fig, X, K, bias, out_channel, position):
     """Static view of one step on ``fig``: for each input channel X[c] (window outlined),
     its kernel slice and its partial result, then the output channel they sum to.
-    Shared by ``ChannelExplorer.figure`` and ``convbook.animate.channel_animation``.
+    Used by ``ChannelExplorer.figure``.
 
     The matrices are drawn once per output channel; a later call on the same figure with the
     same numbers only moves the highlights (matplotlib axes are slow to redraw).
@@ -166,7 +166,7 @@ def draw_channel_step(fig, X, K, bias, out_channel, position):
 def draw_pooling_step(axes, X, pool_size, padding, stride, mode, position):
     """Static view of one step on two matplotlib axes: the input with its padding (grey), the
     window (and, for max, the winner outlined in red) and the output with the current cell.
-    Shared by ``PoolingExplorer.figure`` and ``convbook.animate.pooling_animation``."""
+    Used by ``PoolingExplorer.figure``."""
     X = as_tensor(X, "X").to(torch.get_default_dtype())
     (p_h, p_w), (n_h, n_w) = padding, X.shape
     Y = pool2d(X, pool_size, mode=mode, padding=padding, stride=stride)

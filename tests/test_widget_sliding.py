@@ -6,7 +6,6 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from convbook.animate import MAX_FRAMES, sliding_kernel
 from convbook.kernels import GALLERY, KERNELS, kernel
 from convbook.ops import conv2d, corr2d
 from convbook.widgets.sliding import (CUSTOM, PRESETS, Sliding, SlidingKernel,
@@ -242,23 +241,6 @@ def test_later_steps_replace_the_marks_instead_of_adding_more():
         assert counts == [4, 3, 3, 2]   # window + cell + fades (row rest, rows below)
     finally:
         plt.close(fig)
-
-
-def test_animation_has_one_frame_per_step_and_is_deterministic():
-    X, K = [[0, 1, 2], [3, 4, 5], [6, 7, 8]], [[0, 1], [2, 3]]
-    html = sliding_kernel(X, K).data
-    assert html.count("data:image/png;base64") == 4
-    assert "font-awesome" not in html
-    assert sliding_kernel(X, K).data == html
-
-
-def test_animation_refuses_too_many_or_impossible_steps():
-    with pytest.raises(ValueError, match="steps"):
-        sliding_kernel(torch.ones(8, 8), [[1, -1]], steps=range(MAX_FRAMES + 1))
-    with pytest.raises(ValueError, match="steps"):
-        sliding_kernel(torch.ones(3, 3), [[1, -1]], steps=[0, 6])
-    with pytest.raises(ValueError, match="mode"):
-        sliding_kernel(torch.ones(3, 3), [[1, -1]], mode="flip")
 
 
 # --- the view and the kernels module ---------------------------------------------------------

@@ -74,9 +74,9 @@ class PageRecord:
     timeouts: list = field(default_factory=list)
 
 
-def open_page(browser, site_url, path):
+def open_page(browser, site_url, path, width=1200, height=900):
     """Load site_url + path with only the local site reachable; wait for math and widgets."""
-    context = browser.new_context(viewport={"width": 1200, "height": 900},
+    context = browser.new_context(viewport={"width": width, "height": height},
                                   service_workers="block")
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)

@@ -10,6 +10,7 @@
 - ``{section-map}`` directive: the table of the book's sections 00..08 on the landing page,
   each topic linked to its page when that page is part of the build (sections are written
   over time, and a link to a missing page would fail the -W build).
+- ``static/convbook.css``: printed outputs wrap at the text column instead of scrolling.
 """
 import datetime
 import os
@@ -55,6 +56,7 @@ def build_date():
 
 
 def _configure(app, config):
+    config.html_static_path.append(str(Path(__file__).resolve().parent / "static"))
     options = config.html_theme_options
     options["extra_footer"] = (f"<p>convbook {convbook_version()} &middot; "
                                f"built {build_date()}</p>")
@@ -127,5 +129,6 @@ class SectionMap(SphinxDirective):
 def setup(app):
     app.connect("config-inited", _configure)
     app.connect("html-page-context", _drop_thebe)
+    app.add_css_file("convbook.css")
     app.add_directive("section-map", SectionMap)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
