@@ -1,5 +1,6 @@
 """In-browser update latency of the explorers on the built static site (`make book` first):
-for each explorer, 50 input events on its step/window/unit slider, each timed from the event
+for each explorer, 50 input events on its step/window/unit slider (the network sheet: new
+layers typed and applied), each timed from the event
 to the redrawn DOM with style and layout done (the redraw runs in a microtask, so it is part
 of the same frame). Prints the median and max per explorer (goal: under 16 ms, one frame).
 
@@ -33,36 +34,29 @@ def serve(folder):
 
 def main():
     from playwright.sync_api import sync_playwright
-    from test_explorers import EXPLORERS, MEASURE, MEASURE_SHEET
+    from explorer_states import EXPLORERS, measure_latency
 
     if not (SITE / "index.html").exists():
         sys.exit("latency: no built site in _build/html; run `make book` first")
-    sliders = {"sliding": "step", "padding": "window", "pooling": "step", "channels": "step",
-               "receptive": "unit row", "matrix": "step"}
     server = serve(SITE)
     url = f"http://127.0.0.1:{server.server_address[1]}/"
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=shutil.which("chromium") or "/usr/bin/chromium",
             args=["--no-sandbox", "--disable-gpu"])
-        for name, (path, label) in EXPLORERS.items():
+        for spec in EXPLORERS.values():
             page = browser.new_page(viewport={"width": 1200, "height": 900})
-            page.goto(url + path, wait_until="load")
-            root = page.locator(f'.cb-root[aria-label="{label}"]').first
+            page.goto(url + spec.page, wait_until="load")
+            root = page.locator(f'.cb-root[aria-label="{spec.label}"]').first
             root.wait_for(timeout=30_000)
-            if name == "sheet":             # no slider: layers typed and applied, 50 times
-                page.evaluate(MEASURE_SHEET, root.element_handle())             # warm up
-                times, what = page.evaluate(MEASURE_SHEET, root.element_handle()), "apply"
-            else:
-                page.evaluate(MEASURE, [root.element_handle(), sliders[name], 10])  # warm up
-                times = page.evaluate(MEASURE, [root.element_handle(), sliders[name], EVENTS])
-                what = f"{sliders[name]} slider"
-            print(f"{name:10s} {what:16s}: median {statistics.median(times):6.2f} ms"
+            handle = root.element_handle()
+            measure_latency(page, handle, spec.latency, 10)               # warm up
+            times = measure_latency(page, handle, spec.latency, EVENTS)
+            print(f"{spec.name:10s} {spec.latency:16s}: median {statistics.median(times):6.2f} ms"
                   f", max {max(times):6.2f} ms over {len(times)} events (goal < 16 ms)")
             page.close()
         browser.close()
     server.shutdown()
-
 
 if __name__ == "__main__":
     main()

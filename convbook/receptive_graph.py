@@ -9,6 +9,7 @@ the union of its inputs' fields, which must share one jump.
 import copy
 import operator
 import os
+import threading
 from dataclasses import dataclass
 
 import torch
@@ -96,6 +97,11 @@ class _Tracer(fx.Tracer):
         return result
 
 
+# torch.fx keeps the tracer's patches in a module-level global: two traces at once (a cell
+# and an explorer's check, which JupyterLab runs in a kernel subshell thread) break each other.
+_TRACING = threading.RLock()
+
+
 def trace(model):
     """A GraphModule of ``model``; a TypeError naming the module and line when fx cannot."""
     if not isinstance(model, nn.Module):
@@ -103,7 +109,8 @@ def trace(model):
                         f"got {type(model).__name__}")
     tracer = _Tracer()
     try:
-        graph = tracer.trace(model)
+        with _TRACING:
+            graph = tracer.trace(model)
     except Exception as error:                 # fx raises TraceError, TypeError, ...
         module = tracer.failed_in or ""
         place = _user_frame(error.__traceback__)

@@ -212,3 +212,26 @@ def test_the_first_global_pooling_ends_the_spatial_part_even_with_two_towers():
     assert [f.path for f in fields] == ["model.small"] and fields[-1].size == (3, 3)
     assert empirical_receptive_field(TwoTowers(), (1, 12, 12), (4, 4)).rows == (4, 6)
 
+
+
+def test_traces_in_two_threads_at_once_do_not_break_each_other():
+    """JupyterLab runs widget messages in a kernel subshell thread, so an explorer's check can
+    trace while a cell traces; torch.fx's global patcher made 1 in 4 such traces fail."""
+    import threading
+
+    from convbook.netspec import layers_from_text
+    errors = []
+
+    def work():
+        for _ in range(25):
+            try:
+                receptive_field(layers_from_text("conv 3 p1; pool 2; conv 3; avgpool 2; conv 2 d2"))
+            except Exception as error:          # noqa: BLE001 (any failure counts)
+                errors.append(error)
+
+    threads = [threading.Thread(target=work) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors[:2]

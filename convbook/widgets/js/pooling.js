@@ -48,8 +48,10 @@ function render({model, el}) {
   const stepper = cbStepper("step", () => { const c = current(); return c.out[0] * c.out[1] - 1; },
                             () => get("step"), (k) => save({step: k}));
   // The settings, each clamped so a window always fits: window <= input, padding <= window / 2.
-  const settle = (changes) => {
-    const X = get("X"), n = [X.length, X[0].length], notes = [];
+  // New values (X and its text) go in the same message as the settings they clamp, so a
+  // kernel never sees the new X with a window that does not fit it (it would undo X).
+  const settle = (changes, values = {}) => {
+    const X = values.X || get("X"), n = [X.length, X[0].length], notes = [];
     const clamp = (name, wanted, limit, why) => {
       const kept = wanted.map((v, a) => Math.min(v, limit[a]));
       if (kept.some((v, a) => v !== wanted[a])) {
@@ -62,7 +64,7 @@ function render({model, el}) {
     const p = clamp("padding", changes.padding || get("padding"), k.map((v) => Math.floor(v / 2)),
                     "at most half the window");
     const c = plCompute(X, k, s, p, get("mode"));
-    save({pool_size: k, stride: s, padding: p, message: notes.join("; "),
+    save({...values, pool_size: k, stride: s, padding: p, message: notes.join("; "),
           step: Math.min(get("step"), c.out[0] * c.out[1] - 1)});
   };
   const sliders = {};
@@ -76,9 +78,7 @@ function render({model, el}) {
   apply.addEventListener("click", () => {
     const parsed = cbParseMatrix(text.value, "values", PL_MAX);
     if (parsed.error) return save({x_text: text.value, message: `values refused: ${parsed.error}`});
-    model.set("X", parsed.value);
-    save({x_text: text.value});
-    settle({});
+    settle({}, {X: parsed.value, x_text: text.value});
   });
   const display = cbEl("div", {"aria-live": "polite"});
   const error = cbEl("div", {class: "cb-error", role: "alert"});
