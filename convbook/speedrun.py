@@ -30,8 +30,8 @@ from ._checks import flag, positive_int
 from .recipe import one_cycle
 from .train import _as_pair
 
-__all__ = ["FastNet", "SPEED_RECIPE", "SpeedRun", "speed_train", "show_levers", "FASHION_MEAN",
-           "FASHION_STD"]
+__all__ = ["FastNet", "SPEED_RECIPE", "SpeedRun", "speed_train", "accuracy", "normalise",
+           "show_levers", "FASHION_MEAN", "FASHION_STD"]
 
 # pixel mean and standard deviation of the Fashion-MNIST training images (scaled to [0, 1])
 FASHION_MEAN, FASHION_STD = 0.2860, 0.3530
@@ -112,12 +112,26 @@ class SpeedRun:
         return next((t for a, t in zip(self.test_acc, self.elapsed) if a >= target), None)
 
 
-def _normalised(X, channels_last):
+def normalise(X, channels_last=True):
+    """Images in [0, 1] (N x C x H x W) shifted and scaled by Fashion-MNIST's pixel mean and
+    standard deviation, as a new tensor (channels-last layout by default).
+
+    >>> normalise(torch.full((1, 1, 2, 2), 0.2860)).abs().max().item() < 1e-6
+    True
+    """
     X = torch.sub(X, FASHION_MEAN).div_(FASHION_STD)       # a new tensor: the caller's is kept
     return X.contiguous(memory_format=torch.channels_last) if channels_last else X.contiguous()
 
 
-def _accuracy(net, X, y, inference, batch_size):
+def accuracy(net, X, y, inference=True, batch_size=2500):
+    """Fraction of the (normalised) images ``X`` that ``net`` classifies as ``y``, in
+    evaluation mode; under ``torch.inference_mode`` if ``inference``, else with autograd
+    recording as a naive loop would.
+
+    >>> accuracy(nn.Sequential(nn.Flatten(), nn.Linear(4, 2)), torch.zeros(3, 1, 2, 2),
+    ...          torch.zeros(3, dtype=torch.long)) in (0.0, 1.0)
+    True
+    """
     net.eval()
     context = torch.inference_mode() if inference else torch.enable_grad()
     with context:
@@ -169,7 +183,7 @@ def speed_train(train_data, test_data, net=None, epochs=SPEED_RECIPE["epochs"],
     if threads is not None:
         torch.set_num_threads(positive_int(threads, "threads"))
     try:
-        X, X_test = _normalised(X, channels_last), _normalised(X_test, channels_last)
+        X, X_test = normalise(X, channels_last), normalise(X_test, channels_last)
         net = FastNet() if net is None else net
         if init is not None:
             for m in net.modules():
@@ -201,7 +215,7 @@ def speed_train(train_data, test_data, net=None, epochs=SPEED_RECIPE["epochs"],
                                              f"{step}: use a smaller max_lr (now {max_lr})")
                 tick, tick_cpu = time.perf_counter(), time.process_time()
                 training, cpu = training + tick - start, cpu + tick_cpu - start_cpu
-                run.test_acc.append(_accuracy(net, X_test, y_test, inference_eval, eval_batch))
+                run.test_acc.append(accuracy(net, X_test, y_test, inference_eval, eval_batch))
                 start, start_cpu = time.perf_counter(), time.process_time()
                 run.eval_seconds.append(start - tick)
                 run.cpu_seconds.append(cpu)
@@ -215,15 +229,15 @@ def speed_train(train_data, test_data, net=None, epochs=SPEED_RECIPE["epochs"],
         torch.set_num_threads(old_threads)
 
 
-def show_levers(results, target=0.90):
+def show_levers(results, target=0.90, wall=("threads",)):
     """One panel per lever of ``results`` (the dict benchmarks/fast_levers.py writes): test
-    accuracy against seconds of training for each variant, the recipe in black; returns the
-    figure.
+    accuracy against processor seconds of training for each variant, the recipe in black;
+    the levers named in ``wall`` against wall seconds of training. Returns the figure.
 
-    >>> run = {"label": "a", "train_seconds": [1, 2], "test_acc": [0.8, 0.91]}
+    >>> run = {"label": "a", "cpu_seconds": [1, 2], "test_acc": [0.8, 0.91]}
     >>> fig = show_levers({"levers": {"schedule": [run, {**run, "label": "b"}]}})
-    >>> [ax.get_title() for ax in fig.axes]
-    ['schedule']
+    >>> [(ax.get_title(), ax.get_xlabel()) for ax in fig.axes]
+    [('schedule', 'processor seconds of training')]
     """
     from matplotlib.figure import Figure
 
@@ -233,19 +247,20 @@ def show_levers(results, target=0.90):
     fig = Figure(figsize=(3.1 * cols, 2.6 * rows), dpi=90, layout="constrained")
     axes = fig.subplots(rows, cols, squeeze=False).ravel()
     for ax, (lever, runs) in zip(axes, levers.items()):
+        key = "train_seconds" if lever in wall else "cpu_seconds"
         for k, run in enumerate(runs):
-            ax.plot(run["train_seconds"], run["test_acc"], marker="o", markersize=3,
+            ax.plot(run[key], run["test_acc"], marker="o", markersize=3,
                     color="black" if k == 0 else f"C{k}", label=run["label"])
         ax.axhline(target, color="grey", linewidth=0.8, linestyle=":")
         ax.set_ylim(max(0.8, min(a for r in runs for a in r["test_acc"]) - 0.005), 0.92)
         ax.set_xlim(0, None)
         ax.set_title(lever)
+        ax.set_xlabel("wall seconds of training" if lever in wall
+                      else "processor seconds of training")
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7, loc="lower right")
     for ax in axes[len(levers):]:
         ax.set_visible(False)
     for ax in axes[::cols]:
         ax.set_ylabel("test accuracy")
-    for ax in axes[-cols:]:
-        ax.set_xlabel("seconds of training")
     return fig
