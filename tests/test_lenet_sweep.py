@@ -8,24 +8,18 @@ count or CPU changes the rounding of the sums: with 2 threads the same epoch gav
 0.6296 (differences 0.0008 and 0.0012). A changed configuration moves the numbers by more
 than the tolerance: average instead of max pooling gives 0.836 after the first epoch.
 """
-import importlib.util
 import json
-from pathlib import Path
 
 import pytest
 import torch
+from benchmark_script import ROOT, load_benchmark
 
-ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "book" / "data" / "lenet_sweep.json"
 TOLERANCE = 0.01
 
 
 def load_sweep_module():
-    spec = importlib.util.spec_from_file_location("lenet_sweep",
-                                                  ROOT / "benchmarks" / "lenet_sweep.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark("lenet_sweep")
 
 
 def test_results_file_has_every_part():
