@@ -115,36 +115,30 @@ ACT = """async ([root, actions]) => {
     return (READ)(root);
 }""".replace("(READ)", f"({READ})")
 
-# One slider event -> the redraw done (queued in a microtask) -> layout: milliseconds.
+# One event on the explorer's timed control -> the redraw done (queued in a microtask) ->
+# layout: milliseconds. The control is a slider named ``label`` (moved to the next value), or,
+# where the explorer has no slider, the button whose text is ``label`` (the layers box gets a
+# new network before each press).
 MEASURE = """async ([root, label, events]) => {
-    const input = root.querySelector(`input[aria-label="${label}"]`);
+    const slider = root.querySelector(`input[aria-label="${label}"]`);
+    const button = Array.from(root.querySelectorAll('button')).find(
+        b => b.textContent === label);
+    const box = root.querySelector('textarea');
+    if (!slider && !(button && box)) throw new Error(`no slider or button ${label}`);
     const times = [];
     for (let e = 0; e < events; e++) {
-        const value = e % (Number(input.max) + 1);
+        const value = slider ? e % (Number(slider.max) + 1) : 0;
         const start = performance.now();
-        input.value = value;
-        input.dispatchEvent(new Event('input', {bubbles: true}));
+        if (slider) {
+            slider.value = value;
+            slider.dispatchEvent(new Event('input', {bubbles: true}));
+        } else {
+            box.value = `conv 5 p2 c${1 + e % 8}; sigmoid; avgpool 2; conv 5 c16; dense 10`;
+            button.click();
+        }
         await Promise.resolve();
         await new Promise(r => queueMicrotask(r));
         root.getBoundingClientRect(); document.body.offsetHeight;   // style and layout
-        times.push(performance.now() - start);
-    }
-    return times;
-}"""
-
-
-# Layers typed + "update the sheet" pressed -> the redraw done -> layout: milliseconds.
-MEASURE_SHEET = """async ([root, events]) => {
-    const box = root.querySelector('textarea'), times = [];
-    const button = Array.from(root.querySelectorAll('button')).find(
-        b => b.textContent === 'update the sheet');
-    for (let e = 0; e < events; e++) {
-        const start = performance.now();
-        box.value = `conv 5 p2 c${1 + e % 8}; sigmoid; avgpool 2; conv 5 c16; dense 10`;
-        button.click();
-        await Promise.resolve();
-        await new Promise(r => queueMicrotask(r));
-        root.getBoundingClientRect(); document.body.offsetHeight;
         times.push(performance.now() - start);
     }
     return times;
@@ -163,10 +157,8 @@ def act(page, root, *actions):
 
 
 def measure_latency(page, root, label, events=LATENCY_EVENTS):
-    """Milliseconds from each of ``events`` input events on slider ``label`` (or, for the
-    sheet, presses of UPDATE_SHEET with new layers typed) to the redraw."""
-    if label == UPDATE_SHEET:
-        return page.evaluate(MEASURE_SHEET, [root, events])
+    """Milliseconds from each of ``events`` events on slider ``label`` (or presses of the
+    button ``label``, new layers typed before each) to the redraw (see MEASURE)."""
     return page.evaluate(MEASURE, [root, label, events])
 
 
@@ -559,7 +551,7 @@ class Explorer:
     label: str                     # aria-label of its .cb-root
     create: str                    # Python that creates it in a notebook (``import convbook``)
     drive: Callable                # drive(page, root, rng) -> {expression: value} or None
-    latency: str                   # the slider whose input events are timed
+    latency: str                   # the slider (or button) whose events are timed
     seed: int
 
 
