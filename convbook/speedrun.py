@@ -239,12 +239,12 @@ def show_levers(results, target=0.90, wall=("threads",)):
     >>> [(ax.get_title(), ax.get_xlabel()) for ax in fig.axes]
     [('schedule', 'processor seconds of training')]
     """
-    from matplotlib.figure import Figure
+    import matplotlib.pyplot as plt     # a pyplot figure: a notebook shows it, like plot.py's
 
     levers = results["levers"]
     cols = min(4, len(levers))
     rows = -(-len(levers) // cols)
-    fig = Figure(figsize=(3.1 * cols, 2.6 * rows), dpi=90, layout="constrained")
+    fig = plt.figure(figsize=(3.1 * cols, 2.6 * rows), dpi=90, layout="constrained")
     axes = fig.subplots(rows, cols, squeeze=False).ravel()
     for ax, (lever, runs) in zip(axes, levers.items()):
         key = "train_seconds" if lever in wall else "cpu_seconds"

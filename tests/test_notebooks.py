@@ -87,3 +87,14 @@ def test_every_code_line_fits_the_text_column(path):
             for line in cell.source.splitlines() if len(line) > MAX_CODE_LINE]
     assert not long, f"{path.name}: code lines longer than {MAX_CODE_LINE} characters " \
         "scroll sideways on the website:\n" + "\n".join(long)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_every_cell_with_alt_text_shows_a_figure(path):
+    """Alt text describes a picture the cell shows: a cell that has it but stores no image
+    (e.g. a figure built but never displayed) leaves the reader with a text about nothing."""
+    cells = nbformat.read(path, as_version=4).cells
+    empty = [n for n, cell in enumerate(cells)
+             if cell.get("metadata", {}).get("mystnb", {}).get("image", {}).get("alt")
+             and not any("image/png" in out.get("data", {}) for out in cell.get("outputs", []))]
+    assert not empty, f"{path.name}: cells {empty} have alt text but show no figure"
