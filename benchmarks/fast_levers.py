@@ -1,18 +1,23 @@
 """The levers of the fast recipe, one at a time: time-to-accuracy curves for section 08.
 
 Each run is convbook.speedrun.speed_train with the recipe (convbook.speedrun.SPEED_RECIPE,
-FastNet) and exactly one change, seed 0, evaluated on the full test set every quarter epoch.
-Each run records test accuracy against seconds of training (evaluations excluded, they are
-recorded separately), both wall seconds and processor seconds: on a shared machine the
-processor time of a one-thread run counts only the time the run was given. The first variant
-of every lever is the recipe itself, run once and reused. The levers:
-  schedule     one-cycle vs a constant rate 0.01 (the peak rate)
-  batch size   batch 256 (recipe), 128 and 1024, the rate scaled with the square root of the
+FastNet with a whitened, frozen first layer) and exactly one change,
+seed 0, evaluated on the full test set at EVALS evenly spaced points. Each run records test
+accuracy against seconds since the call without the evaluations (so converting the data,
+whitening and running the frozen layers count), both wall seconds and processor seconds:
+on a shared machine the processor time of a one-thread run counts only the time the run was
+given. The first variant of every lever is the recipe itself, run once and reused. The
+levers:
+  schedule     one-cycle vs a constant rate (the peak rate)
+  batch size   batch 128 (recipe), 256 and 1024, the rate scaled with the square root of the
                batch size
-  batch norm   with and without batch normalisation (without: the convolutions get biases)
+  batch norm   with and without batch normalisation (without: the convolution gets a bias)
+  whitening    the first convolution set from the data's patches and frozen vs learned
+               from PyTorch's default initialisation
+  run once     the frozen layers at every step vs run once over the data before training
   init         PyTorch's default initialisation vs Xavier-uniform (d2l's)
   layout       channels-last vs the default NCHW memory layout
-  evaluation   inference mode in batches of 2,500 vs autograd recording in batches of 256
+  evaluation   inference mode in batches of 1,000 vs autograd recording in training batches
   threads      1 vs 2 torch threads
   network      FastNet vs BatchNormLeNet (LeNet with batch normalisation) in the same loop
 Writes book/data/fast_levers.json; tests/test_fast_levers.py re-runs the recipe's first
@@ -20,7 +25,7 @@ evaluation and compares it with the file.
 
 Run: python benchmarks/fast_levers.py [--threads N]   (N torch threads for every run except
 the threads lever; default 1, which a shared machine disturbs least; the file records N, the
-machine's load average and an in-run matmul probe). About 5 minutes on a quiet
+machine's load average and an in-run matmul probe). About 3 minutes on a quiet
 2-core machine, much longer on a busy one.
 """
 import json
@@ -39,24 +44,28 @@ from convbook.layers import BatchNormLeNet
 from convbook.speedrun import SPEED_RECIPE, FastNet, speed_train
 
 RESULTS = Path(__file__).resolve().parent.parent / "book" / "data" / "fast_levers.json"
-EVALS = 8                      # every quarter of the recipe's 2 epochs
+EVALS = 8
 LR, BATCH = SPEED_RECIPE["max_lr"], SPEED_RECIPE["batch_size"]
 
 # lever -> [(label, keyword arguments of speed_train, network class and its arguments)]
 LEVERS = {
-    "schedule": [("one-cycle, peak 0.01", {}, None),
-                 ("constant 0.01", {"schedule": "constant"}, None)],
+    "schedule": [(f"one-cycle, peak {LR}", {}, None),
+                 (f"constant {LR}", {"schedule": "constant"}, None)],
     "batch size": [(f"batch {b}, rate {LR * math.sqrt(b / BATCH):.3g}",
                     {"batch_size": b, "max_lr": round(LR * math.sqrt(b / BATCH), 4)}, None)
-                   for b in (256, 128, 1024)],
+                   for b in (128, 256, 1024)],
     "batch norm": [("with batch norm", {}, None),
-                   ("without (conv biases)", {}, ("FastNet", {"batchnorm": False}))],
+                   ("without (conv bias)", {}, ("FastNet", {"batchnorm": False}))],
+    "whitening": [("whitened, frozen", {}, None),
+                  ("learned first layer", {"whiten": False}, None)],
+    "run once": [("frozen layers at every step", {}, None),
+                 ("run once before training", {"cache": True}, None)],
     "init": [("PyTorch default init", {}, None),
              ("Xavier-uniform init", {"init": "xavier_uniform_"}, None)],
     "layout": [("channels-last (NHWC)", {}, None),
                ("NCHW", {"channels_last": False}, None)],
-    "evaluation": [("inference mode, batch 2,500", {}, None),
-                   ("autograd on, batch 256", {"inference_eval": False}, None)],
+    "evaluation": [("inference mode, batch 1,000", {}, None),
+                   (f"autograd on, batch {BATCH}", {"inference_eval": False}, None)],
     "threads": [("1 thread", {}, None), ("2 threads", {"threads": 2}, None)],
     "network": [("FastNet", {}, None), ("BatchNormLeNet", {}, ("BatchNormLeNet", {}))],
 }

@@ -1,21 +1,24 @@
 """Time to accuracy: a LeNet-sized network built for speed on a CPU, and a lean training loop
 that records test accuracy against wall time.
 
-:class:`FastNet` keeps within LeNet's 61,706 parameters but spends them where a CPU is fast:
-a free space-to-depth rearrangement (``pixel_unshuffle``) turns the 28 x 28 image into
-4 x 14 x 14, so no convolution runs at full resolution and none has a single input channel;
-two 3 x 3 convolutions with batch normalisation and max pooling follow, then two dense layers.
+:class:`FastNet` keeps within LeNet's 61,706 parameters but spends little arithmetic: no
+layer runs at full resolution. A 6 x 6 convolution with stride 4 sees the image as 7 x 7
+overlapping patches, a 3 x 3 convolution with stride 2 reduces them to 3 x 3, and two dense
+layers classify.
 :func:`speed_train` trains it with Adam and a one-cycle schedule on data held in memory as
 one normalised float tensor: no DataLoader, no per-step ``.item()``, evaluation in inference
-mode in large batches. Every lever can be switched off one at a time
-(``benchmarks/fast_levers.py`` does, for section 08).
+mode. The first convolution is set from the data (:func:`whitening_filters`, the principal
+directions of the image patches it sees) and frozen, so it needs no backward pass; layers
+with nothing left to learn can also be run once over the data instead of at every step
+(:func:`frozen_prefix`, ``cache=True``), which pays only for runs of several epochs. Every
+lever can be switched one at a time (``benchmarks/fast_levers.py`` does, for section 08).
 
 >>> import torch
 >>> X, y = torch.randint(0, 256, (64, 28, 28), dtype=torch.uint8), torch.arange(64) % 10
 >>> torch.manual_seed(0) and None
 >>> run = speed_train((X, y), (X, y), epochs=1, batch_size=8, evals=2)
->>> type(run.net).__name__, run.examples, len(run.test_acc), run.params
-('FastNet', [32, 64], 2, 55686)
+>>> type(run.net).__name__, run.examples, len(run.test_acc), run.params, run.cached_layers
+('FastNet', [32, 64], 2, 50554, 0)
 """
 import math
 import time
@@ -31,61 +34,119 @@ from .recipe import one_cycle
 from .train import _as_pair
 
 __all__ = ["FastNet", "SPEED_RECIPE", "SpeedRun", "speed_train", "accuracy", "normalise",
-           "show_levers", "FASHION_MEAN", "FASHION_STD"]
+           "whitening_filters", "whiten_first_conv", "frozen_prefix", "show_levers",
+           "FASHION_MEAN", "FASHION_STD"]
 
 # pixel mean and standard deviation of the Fashion-MNIST training images (scaled to [0, 1])
 FASHION_MEAN, FASHION_STD = 0.2860, 0.3530
 
 # the recipe benchmarks/bench_train.py times (median of 3) and section 08 trains
-SPEED_RECIPE = {"epochs": 2, "batch_size": 256, "max_lr": 0.01, "betas": (0.9, 0.99),
+SPEED_RECIPE = {"epochs": 1.4, "batch_size": 128, "max_lr": 0.014, "betas": (0.9, 0.99),
                 "evals": 4}
 
 
-class SpaceToDepth(nn.Module):
-    """Rearrange each ``r`` x ``r`` block of pixels into ``r * r`` channels (no arithmetic).
-
-    >>> SpaceToDepth(2)(torch.zeros(1, 1, 28, 28)).shape
-    torch.Size([1, 4, 14, 14])
-    """
-
-    def __init__(self, r=2):
-        super().__init__()
-        self.r = positive_int(r, "r")
-
-    def forward(self, x):
-        return F.pixel_unshuffle(x, self.r)
-
-
 class FastNet(nn.Sequential):
-    """Space-to-depth (1 x 28 x 28 -> 4 x 14 x 14), then twice a 3 x 3 convolution (``widths``
-    channels, padding 1), batch normalisation, ReLU and 2 x 2 max pooling (-> 7 x 7 -> 3 x 3),
-    then dense layers 432 -> ``hidden`` -> 10. With ``batchnorm=False`` the convolutions get
-    a bias instead of the normalisation.
+    """A 6 x 6 convolution with stride 4 to ``widths[0]`` channels (padding 2: 7 x 7 patches
+    of the 28 x 28 image, overlapping by 2 pixels) and ReLU; a 3 x 3 convolution with stride 2
+    to ``widths[1]`` channels (-> 3 x 3), batch normalisation and ReLU; dense layers
+    9 * widths[1] -> ``hidden`` -> 10. Strides instead of pooling: each convolution computes
+    only the outputs the next layer keeps. The first convolution is meant to be set from the
+    data and frozen (:func:`whiten_first_conv`), which centres and scales its outputs; with
+    ``batchnorm=False`` the second convolution gets a bias instead of the normalisation.
 
     >>> net = FastNet()
     >>> sum(p.numel() for p in net.parameters()), net(torch.zeros(2, 1, 28, 28)).shape
-    (55686, torch.Size([2, 10]))
+    (50554, torch.Size([2, 10]))
     """
 
-    def __init__(self, widths=(24, 48), hidden=100, batchnorm=True, num_classes=10):
+    def __init__(self, widths=(32, 48), hidden=80, batchnorm=True, num_classes=10):
         c1, c2 = (positive_int(w, "widths") for w in widths)
         batchnorm = flag(batchnorm, "batchnorm")
+        super().__init__(
+            nn.Conv2d(1, c1, 6, stride=4, padding=2), nn.ReLU(),
+            nn.Conv2d(c1, c2, 3, stride=2, bias=not batchnorm),
+            *([nn.BatchNorm2d(c2)] if batchnorm else []), nn.ReLU(), nn.Flatten(),
+            nn.Linear(c2 * 3 * 3, positive_int(hidden, "hidden")), nn.ReLU(),
+            nn.Linear(hidden, positive_int(num_classes, "num_classes")))
 
-        def block(c_in, c_out):
-            return [nn.Conv2d(c_in, c_out, 3, padding=1, bias=not batchnorm),
-                    *([nn.BatchNorm2d(c_out)] if batchnorm else []), nn.ReLU(),
-                    nn.MaxPool2d(2)]
 
-        super().__init__(SpaceToDepth(2), *block(4, c1), *block(c1, c2), nn.Flatten(),
-                         nn.Linear(c2 * 3 * 3, positive_int(hidden, "hidden")), nn.ReLU(),
-                         nn.Linear(hidden, positive_int(num_classes, "num_classes")))
+def whitening_filters(inputs, conv, eps=1e-2):
+    """Weights and bias for ``conv`` (a Conv2d) from the patches it sees in ``inputs``
+    (N x C x H x W, what arrives at the layer): the eigenvectors of the patch covariance with
+    the largest eigenvalues, each scaled by 1 / sqrt(eigenvalue + ``eps``), in pairs of
+    opposite sign so that a ReLU after the layer keeps both halves; the bias subtracts the
+    mean patch. Each output then has mean 0 and variance about 1, and the outputs of
+    different directions are uncorrelated: a "whitened" view of the image, the directions a
+    first layer would otherwise spend its first steps finding.
+
+    >>> conv = nn.Conv2d(1, 4, 3)
+    >>> W, b = whitening_filters(torch.randn(8, 1, 10, 10), conv)
+    >>> W.shape, b.shape, torch.equal(W[:2], -W[2:])
+    (torch.Size([4, 1, 3, 3]), torch.Size([4]), True)
+    """
+    if not isinstance(conv, nn.Conv2d) or conv.groups != 1:
+        raise TypeError(f"conv must be an nn.Conv2d without groups, got {conv!r}")
+    patches = F.unfold(inputs, conv.kernel_size, conv.dilation, conv.padding, conv.stride)
+    patches = patches.transpose(1, 2).reshape(-1, patches.shape[1])   # one row per patch
+    mean = patches.mean(0)
+    patches = patches - mean
+    eigenvalues, vectors = torch.linalg.eigh(patches.T @ patches / len(patches))
+    n = conv.out_channels
+    k = -(-n // 2)                                   # the largest k directions, in pairs
+    directions = (vectors[:, -k:] / (eigenvalues[-k:] + eps).sqrt()).T.flip(0)
+    weight = torch.cat([directions, -directions])[:n]
+    return weight.reshape(conv.weight.shape), -(weight @ mean)
+
+
+def whiten_first_conv(net, images, eps=1e-2, freeze=True):
+    """Set the first Conv2d of the Sequential ``net`` from :func:`whitening_filters` of the
+    (normalised) ``images`` passed through the parameter-free layers before it, and freeze it
+    (``freeze``). Returns the layer's index.
+
+    >>> net = FastNet()
+    >>> whiten_first_conv(net, torch.randn(16, 1, 28, 28)), net[0].weight.requires_grad
+    (0, False)
+    """
+    index = next((i for i, m in enumerate(net) if isinstance(m, nn.Conv2d)), None)
+    if not isinstance(net, nn.Sequential) or index is None or any(
+            True for m in list(net)[:index] for _ in m.parameters()):
+        raise TypeError("whitening needs an nn.Sequential whose first layer with parameters "
+                        "is a Conv2d")
+    conv = net[index]
+    with torch.no_grad():
+        weight, bias = whitening_filters(_slice(net, 0, index)(images.contiguous()), conv, eps)
+        conv.weight.copy_(weight)
+        if conv.bias is not None:
+            conv.bias.copy_(bias)
+    conv.requires_grad_(not flag(freeze, "freeze"))
+    return index
+
+
+def frozen_prefix(net):
+    """How many leading layers of the Sequential ``net`` have nothing to learn and act the
+    same in training and evaluation (no trainable parameter, no batch normalisation or
+    dropout): their output for an image never changes, so it can be computed once.
+
+    >>> frozen_prefix(FastNet()), frozen_prefix(nn.Sequential(nn.Flatten(), nn.Dropout()))
+    (0, 1)
+    """
+    if not isinstance(net, nn.Sequential):
+        return 0
+    changing = (nn.modules.batchnorm._BatchNorm, nn.Dropout, nn.Dropout2d)
+    for i, m in enumerate(net):
+        if isinstance(m, changing) or any(p.requires_grad for p in m.parameters()):
+            return i
+    return len(net) - 1        # the last layer always trains (or nothing would)
 
 
 @dataclass
 class SpeedRun:
     """What :func:`speed_train` measured, one entry per evaluation: training examples seen,
-    seconds of training so far (evaluation excluded), wall seconds since the call (everything
-    included) and test accuracy."""
+    seconds since the call without the evaluations (``train_seconds``, preparation included),
+    wall seconds since the call (everything included) and test accuracy. ``cached_layers``:
+    how many leading layers were run once over the data instead of at every step;
+    ``prepare_seconds``: the time from the call to the first step (converting the data,
+    whitening, running those layers)."""
     net: nn.Module
     examples: list = field(default_factory=list)
     train_seconds: list = field(default_factory=list)
@@ -96,6 +157,8 @@ class SpeedRun:
     # only the time the run was given, so it compares runs that wall time cannot
     cpu_seconds: list = field(default_factory=list)
     threads: int = 1
+    cached_layers: int = 0
+    prepare_seconds: float = 0.0
 
     @property
     def params(self):
@@ -103,8 +166,8 @@ class SpeedRun:
 
     @property
     def examples_per_second(self):
-        """Training speed over the whole run (evaluation excluded)."""
-        return self.examples[-1] / self.train_seconds[-1]
+        """Speed of the training loop (preparation and evaluation excluded)."""
+        return self.examples[-1] / (self.train_seconds[-1] - self.prepare_seconds)
 
     def time_to(self, target=0.90):
         """Wall seconds from the call to the end of the first evaluation at >= ``target``
@@ -123,7 +186,7 @@ def normalise(X, channels_last=True):
     return X.contiguous(memory_format=torch.channels_last) if channels_last else X.contiguous()
 
 
-def accuracy(net, X, y, inference=True, batch_size=2500):
+def accuracy(net, X, y, inference=True, batch_size=1000):
     """Fraction of the (normalised) images ``X`` that ``net`` classifies as ``y``, in
     evaluation mode; under ``torch.inference_mode`` if ``inference``, else with autograd
     recording as a naive loop would.
@@ -141,27 +204,53 @@ def accuracy(net, X, y, inference=True, batch_size=2500):
     return correct / len(X)
 
 
+def _slice(net, start, stop):
+    """Layers ``start:stop`` of ``net`` as a plain Sequential sharing their parameters
+    (slicing a subclass of Sequential would call the subclass's constructor)."""
+    return nn.Sequential(*list(net)[start:stop])
+
+
+def _run_once(layers, X, batch_size=500):
+    """``layers`` applied to ``X`` in batches, without recording for autograd, written into
+    one preallocated tensor (no concatenation copy)."""
+    with torch.no_grad():
+        first = layers(X[:batch_size])
+        out = torch.empty((len(X), *first.shape[1:]), dtype=first.dtype).contiguous(
+            memory_format=torch.channels_last if first.dim() == 4
+            and first.is_contiguous(memory_format=torch.channels_last)
+            and not first.is_contiguous() else torch.contiguous_format)
+        out[:len(first)] = first
+        for i in range(batch_size, len(X), batch_size):
+            out[i:i + batch_size] = layers(X[i:i + batch_size])
+    return out
+
+
 def speed_train(train_data, test_data, net=None, epochs=SPEED_RECIPE["epochs"],
                 batch_size=SPEED_RECIPE["batch_size"], max_lr=SPEED_RECIPE["max_lr"],
                 betas=SPEED_RECIPE["betas"], evals=SPEED_RECIPE["evals"],
                 schedule="one-cycle", channels_last=True, inference_eval=True, init=None,
-                stop_at=None, seed=0, threads=None):
+                whiten=True, cache=False, stop_at=None, seed=0, threads=None):
     """Train ``net`` (default: a new :class:`FastNet`) with Adam for ``epochs`` (may be
     fractional) passes over ``train_data`` and evaluate on ``test_data`` at ``evals`` evenly
     spaced points, the last at the end; returns a :class:`SpeedRun`.
 
     ``schedule``: 'one-cycle' (rise to ``max_lr`` over the first quarter, cosine fall to ~0)
     or 'constant' (``max_lr`` throughout). ``channels_last``: data and weights in NHWC memory
-    layout. ``inference_eval``: evaluate under ``torch.inference_mode`` in batches of 2,500
+    layout. ``inference_eval``: evaluate under ``torch.inference_mode`` in batches of 1,000
     (False: with autograd recording, in training-sized batches, as a naive loop would).
     ``init``: None (PyTorch's default) or a function applied to every Conv2d and Linear weight
-    (e.g. ``torch.nn.init.xavier_uniform_``). ``threads``: torch's thread count for the call
-    (restored afterwards); None keeps the current one. ``stop_at``: stop after the first
-    evaluation with test accuracy >= ``stop_at`` (None: run to the end). Seed torch before
-    building ``net``.
-    The clock starts at the call: converting the uint8 images is included.
+    (e.g. ``torch.nn.init.xavier_uniform_``). ``whiten``: set the first convolution from
+    the training images' patches (:func:`whiten_first_conv`, the first 1,000 images) and freeze it.
+    ``cache``: run the leading layers with nothing to learn (:func:`frozen_prefix`) once over
+    the training and test images, and train the rest on their outputs (it costs memory and
+    a pass over all images before the first step: it pays only when a run makes several). ``threads``: torch's
+    thread count for the call (restored afterwards); None keeps the current one.
+    ``stop_at``: stop after the first evaluation with test accuracy >= ``stop_at`` (None: run
+    to the end). Seed torch before building ``net``.
+    The clock starts at the call: converting the uint8 images, whitening and the cached
+    layers are included.
     """
-    called = time.perf_counter()
+    called, called_cpu = time.perf_counter(), time.process_time()
     X, y = _as_pair(train_data, "train_data")
     X_test, y_test = _as_pair(test_data, "test_data")
     batch_size = positive_int(batch_size, "batch_size")
@@ -176,6 +265,7 @@ def speed_train(train_data, test_data, net=None, epochs=SPEED_RECIPE["epochs"],
         raise TypeError(f"stop_at must be None or an accuracy between 0 and 1, got {stop_at!r}")
     channels_last = flag(channels_last, "channels_last")
     inference_eval = flag(inference_eval, "inference_eval")
+    whiten, cache = flag(whiten, "whiten"), flag(cache, "cache")
     steps = max(1, round(epochs * len(X) / batch_size))
     if evals > steps:
         raise ValueError(f"evals must be at most the number of steps ({steps}), got {evals}")
@@ -191,19 +281,27 @@ def speed_train(train_data, test_data, net=None, epochs=SPEED_RECIPE["epochs"],
                     init(m.weight)
         if channels_last:
             net.to(memory_format=torch.channels_last)
-        optimizer = torch.optim.Adam(net.parameters(), lr=max_lr, betas=tuple(betas))
+        if whiten:
+            whiten_first_conv(net, X[:1000])
+        cached = frozen_prefix(net) if cache else 0
+        body = _slice(net, cached, len(net)) if cached else net
+        if cached:      # what these layers make of an image never changes: compute it once
+            X, X_test = (_run_once(_slice(net, 0, cached), Z) for Z in (X, X_test))
+        trainable = [p for p in net.parameters() if p.requires_grad]
+        optimizer = torch.optim.Adam(trainable, lr=max_lr, betas=tuple(betas), fused=True)
         scheduler = one_cycle(optimizer, steps, max_lr) if schedule == "one-cycle" else None
         generator = torch.Generator().manual_seed(int(seed))
         order = torch.cat([torch.randperm(len(X), generator=generator)
                            for _ in range(math.ceil(steps * batch_size / len(X)))])
         checkpoints = {round(steps * k / evals) for k in range(1, evals + 1)}
-        run = SpeedRun(net, threads=torch.get_num_threads())
-        eval_batch = 2500 if inference_eval else batch_size
-        training, cpu, start, start_cpu = 0.0, 0.0, time.perf_counter(), time.process_time()
+        run = SpeedRun(net, threads=torch.get_num_threads(), cached_layers=cached)
+        eval_batch = 1000 if inference_eval else batch_size
+        training, cpu, start, start_cpu = 0.0, 0.0, called, called_cpu
+        run.prepare_seconds = time.perf_counter() - called
         net.train()
         for step in range(1, steps + 1):
             index = order[(step - 1) * batch_size:step * batch_size]
-            loss = F.cross_entropy(net(X[index]), y[index])
+            loss = F.cross_entropy(body(X[index]), y[index])
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
@@ -215,7 +313,7 @@ def speed_train(train_data, test_data, net=None, epochs=SPEED_RECIPE["epochs"],
                                              f"{step}: use a smaller max_lr (now {max_lr})")
                 tick, tick_cpu = time.perf_counter(), time.process_time()
                 training, cpu = training + tick - start, cpu + tick_cpu - start_cpu
-                run.test_acc.append(accuracy(net, X_test, y_test, inference_eval, eval_batch))
+                run.test_acc.append(accuracy(body, X_test, y_test, inference_eval, eval_batch))
                 start, start_cpu = time.perf_counter(), time.process_time()
                 run.eval_seconds.append(start - tick)
                 run.cpu_seconds.append(cpu)
@@ -231,13 +329,14 @@ def speed_train(train_data, test_data, net=None, epochs=SPEED_RECIPE["epochs"],
 
 def show_levers(results, target=0.90, wall=("threads",)):
     """One panel per lever of ``results`` (the dict benchmarks/fast_levers.py writes): test
-    accuracy against processor seconds of training for each variant, the recipe in black;
-    the levers named in ``wall`` against wall seconds of training. Returns the figure.
+    accuracy against processor seconds since the call, evaluations excluded, for each
+    variant, the recipe in black; the levers named in ``wall`` against wall seconds.
+    Returns the figure.
 
     >>> run = {"label": "a", "cpu_seconds": [1, 2], "test_acc": [0.8, 0.91]}
     >>> fig = show_levers({"levers": {"schedule": [run, {**run, "label": "b"}]}})
     >>> [(ax.get_title(), ax.get_xlabel()) for ax in fig.axes]
-    [('schedule', 'processor seconds of training')]
+    [('schedule', 'processor seconds, evaluations excluded')]
     """
     import matplotlib.pyplot as plt     # a pyplot figure: a notebook shows it, like plot.py's
 
@@ -255,8 +354,8 @@ def show_levers(results, target=0.90, wall=("threads",)):
         ax.set_ylim(max(0.8, min(a for r in runs for a in r["test_acc"]) - 0.005), 0.92)
         ax.set_xlim(0, None)
         ax.set_title(lever)
-        ax.set_xlabel("wall seconds of training" if lever in wall
-                      else "processor seconds of training")
+        ax.set_xlabel("wall seconds, evaluations excluded" if lever in wall
+                      else "processor seconds, evaluations excluded")
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7, loc="lower right")
     for ax in axes[len(levers):]:

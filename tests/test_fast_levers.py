@@ -1,10 +1,11 @@
 """The lever curves that section 08 reads (book/data/fast_levers.json, written by
 benchmarks/fast_levers.py) are complete and can be reproduced: the recipe's first evaluation
-(a quarter epoch) is re-run here with one thread and compared with the file.
+(after an eighth of the run, 0.175 epochs) is re-run here with one thread and compared with
+the file.
 
 Tolerance 0.01 in test accuracy: the file is written with one thread, and the same thread
 count reproduces a run up to the order of float sums; a changed recipe (another rate, batch
-or network) moves the accuracy after a quarter epoch by more than that.
+or network) moves the accuracy at that point by more than that.
 """
 import json
 
