@@ -1,6 +1,6 @@
 """The lever curves that section 08 reads (book/data/fast_levers.json, written by
 benchmarks/fast_levers.py) are complete and can be reproduced: the recipe's first evaluation
-(after an eighth of the run, 0.175 epochs) is re-run here with one thread and compared with
+(after an eighth of the run, 0.1875 epochs) is re-run here with one thread and compared with
 the file.
 
 Tolerance 0.01 in test accuracy: the file is written with one thread, and the same thread
