@@ -20,7 +20,7 @@ from importlib.resources import files
 import anywidget
 import traitlets
 
-__all__ = ["ExplorerView", "esm"]
+__all__ = ["ExplorerView", "TypedNetworkView", "CUSTOM_NETWORK", "esm"]
 
 
 @cache
@@ -73,3 +73,16 @@ class ExplorerView(anywidget.AnyWidget):
             with self.updating():
                 setattr(self, change["name"], change["old"])
                 self.message = str(error)
+
+
+CUSTOM_NETWORK = "custom (type layers)"     # the preset menu's entry for typed layers
+
+
+class TypedNetworkView(ExplorerView):
+    """The synced state of an explorer that reads a network typed in section 04's layer
+    language (the receptive-field explorer, the network sheet): the presets offered, the one
+    shown (or ``CUSTOM_NETWORK``), the layers box as typed and the network in use."""
+    presets = traitlets.Dict().tag(sync=True)
+    preset = traitlets.Unicode("LeNet").tag(sync=True)
+    text = traitlets.Unicode("").tag(sync=True)           # the layers box, as typed
+    net_text = traitlets.Unicode("").tag(sync=True)       # the network in use

@@ -20,7 +20,7 @@ from .._checks import flag
 from ..figures import draw_field  # noqa: F401
 from ..layers import LeNet
 from ..netspec import NetworkFields, describe_layer, layers_from_text, sample_image  # noqa: F401
-from .base import ExplorerView, esm
+from .base import CUSTOM_NETWORK as CUSTOM, TypedNetworkView, esm
 
 __all__ = ["layers_from_text", "NetworkFields", "ReceptiveFieldWidget", "draw_field", "PRESETS",
            "sample_image"]
@@ -31,7 +31,6 @@ PRESETS = {
     "strided stack": "conv 3 s2 p1; conv 3 s2 p1; conv 3 s2 p1; conv 3 p1",
 }
 LENET_TEXT = "conv 5 p2; avgpool 2; conv 5; avgpool 2"   # LeNet's spatial layers, as text
-CUSTOM = "custom (type layers)"
 INPUT_SIZE = 28
 
 
@@ -59,14 +58,10 @@ def _maps_key(image, preset, text):
     return f"{image}|{'LeNet' if preset == 'LeNet' else ''}|{text}"
 
 
-class ReceptiveView(ExplorerView):
+class ReceptiveView(TypedNetworkView):
     """Synced state of the receptive-field explorer."""
     _esm = esm("netspec", "receptive")
     _explorer_name = "receptive-field explorer"
-    presets = traitlets.Dict().tag(sync=True)
-    preset = traitlets.Unicode("LeNet").tag(sync=True)
-    text = traitlets.Unicode("").tag(sync=True)          # the layers box, as typed
-    net_text = traitlets.Unicode("").tag(sync=True)      # the network in use
     layer = traitlets.Int(1).tag(sync=True)
     unit = traitlets.List(traitlets.Int(), minlen=2, maxlen=2).tag(sync=True)
     gradient = traitlets.Bool(False).tag(sync=True)

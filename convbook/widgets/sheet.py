@@ -10,7 +10,7 @@ browser, so the sheet reacts on the static website too.
 import traitlets
 
 from ..netspec import SHEET_LIMITS, NetworkSheet, parse_layers, sheet_input
-from .base import ExplorerView, esm
+from .base import CUSTOM_NETWORK as CUSTOM, TypedNetworkView, esm
 
 __all__ = ["NetworkSheetExplorer", "PRESETS", "HEADER"]
 
@@ -39,7 +39,6 @@ PRESETS = {
     "strided stack (section 04)": ("conv 3 s2 p1 c8; conv 3 s2 p1 c8; conv 3 s2 p1 c8; "
                                    "conv 3 p1 c8", (1, 28, 28)),
 }
-CUSTOM = "custom (type layers)"
 HEADER = ["#", "layer", "l", "output C\u00d7H\u00d7W", "parameters", "FLOPs", "r_l", "J_l"]
 
 
@@ -51,14 +50,10 @@ def _input_text(shape):
     return "x".join(str(v) for v in shape)
 
 
-class SheetView(ExplorerView):
+class SheetView(TypedNetworkView):
     """Synced state of the network sheet."""
     _esm = esm("netspec", "sheet")
     _explorer_name = "network sheet"
-    presets = traitlets.Dict().tag(sync=True)
-    preset = traitlets.Unicode("LeNet").tag(sync=True)
-    text = traitlets.Unicode("").tag(sync=True)           # the layers box, as typed
-    net_text = traitlets.Unicode("").tag(sync=True)       # the network in use
     input_text = traitlets.Unicode("").tag(sync=True)     # the input box, as typed
     input_shape = traitlets.List(traitlets.Int(), minlen=3, maxlen=3).tag(sync=True)
 

@@ -8,6 +8,7 @@ const NS_TOKEN = /^(?:(\d{1,4})(?:x(\d{1,4}))?|([cspd])(\d{1,4}))$/;
 const NS_ACTIVATIONS = ["relu", "sigmoid", "tanh"];
 const NS_KINDS = ["conv", "pool", "maxpool", "avgpool", ...NS_ACTIVATIONS, "flatten", "dense"];
 const NS_SPATIAL = ["conv", "maxpool", "avgpool"];
+const NS_CUSTOM = "custom (type layers)";       // the preset menu's entry for typed layers
 
 function nsBoth(v) { return `${v[0]}` + (v[1] !== v[0] ? `,${v[1]}` : ""); }
 

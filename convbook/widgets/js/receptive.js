@@ -6,7 +6,6 @@
 // field of the uniform-weight network) is recomputed here as convbook.netspec does in Python
 // (the parser is netspec.js, shared with the network sheet).
 
-const RF_CUSTOM = "custom (type layers)";
 
 // The layer text (netspec.js, the language of convbook.netspec) as its spatial layers
 // [{kind, k, s, p, d}] (activations, flatten and dense do not change a field), or {error}.
@@ -179,18 +178,18 @@ function render({model, el}) {
     save({text, preset, net_text: text, layer, unit: [Math.floor(shape[0] / 2), Math.floor(shape[1] / 2)], message: ""});
   };
   const presetMenu = cbEl("select", {"aria-label": "network"});
-  for (const name of [...Object.keys(get("presets")), RF_CUSTOM]) presetMenu.append(cbEl("option", {value: name, text: name}));
+  for (const name of [...Object.keys(get("presets")), NS_CUSTOM]) presetMenu.append(cbEl("option", {value: name, text: name}));
   presetMenu.addEventListener("change", () => {
-    if (presetMenu.value !== RF_CUSTOM) useText(get("presets")[presetMenu.value], presetMenu.value);
-    else save({preset: RF_CUSTOM});
+    if (presetMenu.value !== NS_CUSTOM) useText(get("presets")[presetMenu.value], presetMenu.value);
+    else save({preset: NS_CUSTOM});
   });
   const imageMenu = cbEl("select", {"aria-label": "image"});
   get("images").forEach((im, i) => imageMenu.append(cbEl("option", {value: String(i), text: im.label})));
   imageMenu.addEventListener("change", () => save({image: Number(imageMenu.value)}));
   const text = cbEl("input", {type: "text", spellcheck: "false", "aria-label": "layers"});
   const apply = cbEl("button", {type: "button", text: "use these layers"});
-  apply.addEventListener("click", () => useText(text.value, RF_CUSTOM));
-  text.addEventListener("keydown", (e) => { if (e.key === "Enter") useText(text.value, RF_CUSTOM); });
+  apply.addEventListener("click", () => useText(text.value, NS_CUSTOM));
+  text.addEventListener("keydown", (e) => { if (e.key === "Enter") useText(text.value, NS_CUSTOM); });
   const layerMenu = cbEl("select", {"aria-label": "layer"});
   layerMenu.addEventListener("change", () => {
     const layer = Number(layerMenu.value), shape = netOf(get("net_text")).shapes[layer], u = get("unit");

@@ -5,7 +5,6 @@
 // input_shape (in use), message. Everything is recomputed here (netspec.js) as
 // convbook.netspec.NetworkSheet does in Python.
 
-const NS_CUSTOM = "custom (type layers)";
 const NS_HEADER = ["#", "layer", "l", "output C\u00d7H\u00d7W", "parameters", "FLOPs", "r_l", "J_l"];
 const NS_HEADER_TITLES = ["typed layer number", "layer as read", "section 04's number l (conv and pooling only)",
   "output shape", "weights and biases", "2 per multiply-add + 1 per bias, per example",
