@@ -107,9 +107,9 @@ def whiten_first_conv(net, images, eps=1e-2, freeze=True):
     >>> whiten_first_conv(net, torch.randn(16, 1, 28, 28)), net[0].weight.requires_grad
     (0, False)
     """
-    index = next((i for i, m in enumerate(net) if isinstance(m, nn.Conv2d)), None)
-    if not isinstance(net, nn.Sequential) or index is None or any(
-            True for m in list(net)[:index] for _ in m.parameters()):
+    index = next((i for i, m in enumerate(net) if isinstance(m, nn.Conv2d)), None) \
+        if isinstance(net, nn.Sequential) else None
+    if index is None or any(True for m in list(net)[:index] for _ in m.parameters()):
         raise TypeError("whitening needs an nn.Sequential whose first layer with parameters "
                         "is a Conv2d")
     conv = net[index]

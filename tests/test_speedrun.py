@@ -55,6 +55,8 @@ def test_whitening_freezes_the_first_layer_and_the_layers_up_to_it_are_run_once(
     with pytest.raises(TypeError, match="Conv2d"):
         whiten_first_conv(nn.Sequential(nn.Flatten(), nn.Linear(784, 10)),
                           torch.randn(2, 1, 28, 28))
+    with pytest.raises(TypeError, match="Sequential"):
+        whiten_first_conv(nn.Conv2d(1, 2, 3), torch.randn(2, 1, 28, 28))
 
 
 def test_running_the_frozen_layers_once_changes_nothing_but_the_time():
