@@ -43,8 +43,9 @@ from torch.utils.data import DataLoader, Dataset
 
 from convbook.data import load_fashion_mnist
 from convbook.layers import LeNet, ModernLeNet
+from convbook.netspec import layer_summary
 from convbook.speedrun import SPEED_RECIPE, FastNet, speed_train
-from convbook.train import init_xavier, layer_summary, train
+from convbook.train import init_xavier, train
 
 ROUNDS, BATCH, LR, WORKERS = 3, 256, 0.9, 4
 TARGET = 0.90

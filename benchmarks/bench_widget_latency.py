@@ -16,7 +16,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE = ROOT / "_build" / "html"
-sys.path.insert(0, str(ROOT / "tests_site"))
+sys.path[:0] = [str(ROOT / "tests_site"), str(ROOT / "tests")]     # explorer_states, layer_text
 EVENTS = 50
 
 

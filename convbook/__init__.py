@@ -1,8 +1,10 @@
 """convbook: the helper package of the convbook notebooks (CNN chapter of Dive into Deep Learning).
 
 Modules: ops (the arithmetic), matrix (convolution as a matrix), layers (Conv2D, LeNet),
-receptive (receptive fields), geometry and netspec (what the explorers show, without widgets),
-textfmt (numbers as text), plot and figures (static pictures), animate (jshtml motion), widgets
+receptive (receptive fields); the explorers' models, without widgets: windows (where a window
+goes and what it computes), netspec (the layer language, the network sheet, layer_summary),
+network_fields (the receptive-field explorer's model), widget_state (checks of an explorer's
+state); textfmt (numbers as text), plot and figures (static pictures), animate (jshtml motion), widgets
 (the explorers: anywidget views in JavaScript), exercises (self-checks), data (Fashion-MNIST),
 train (training loop), recipe (fast training), probes (gradient norms, shifted images,
 confidence, effective receptive fields).

@@ -78,10 +78,11 @@ def receptive_field_growth(model=None, image=None, gradient=True, interval=1000,
     """
     import torch
 
-    from .layers import LeNet
+    from .data import sample_image
     from .figures import draw_field
-    from .netspec import NetworkFields, sample_image
-    from .receptive import layer_geometry
+    from .layers import LeNet
+    from .network_fields import NetworkFields
+    from .receptive import layer_window_params
 
     if model is None:
         with torch.random.fork_rng():
@@ -95,7 +96,7 @@ def receptive_field_growth(model=None, image=None, gradient=True, interval=1000,
         unit = tuple(n // 2 for n in net.shapes[b])
         f = net.fields[frame]
         jump = "\u00d7".join(str(S // s) for S, s in zip(f.stride,
-                                                          layer_geometry(net.layers[frame])[1]))
+                                                          layer_window_params(net.layers[frame])[1]))
         draw_field(ax_in, net.maps[0], net.region(0, b, unit), net.margins[0],
                    f"input: r_{b} = {f.size[0]}\u00d7{f.size[1]}, J_{b} = {jump}",
                    net.gradient(b, unit) if gradient else None)

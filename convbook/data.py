@@ -39,6 +39,7 @@ from pathlib import Path
 import numpy as np
 
 __all__ = ["FASHION_MNIST_LABELS", "FashionMNIST", "load_fashion_mnist", "load_sample",
+           "sample_images", "sample_image",
            "cache_dir", "find_cached", "ensure_fashion_mnist", "download_official", "convert_npm_package", "parse_idx", "build_sample",
            "verify_cache", "clean_partial_files", "DataUnavailableError", "DamagedCacheError"]
 
@@ -560,6 +561,26 @@ def load_sample(with_index=False):
         images, labels = torch.from_numpy(z["images"]), torch.from_numpy(z["labels"])
         index = torch.from_numpy(z["test_index"])
     return (images, labels, index) if with_index else (images, labels)
+
+
+def sample_images():
+    """The embedded sample as [(28x28 float image in [0, 1], label)], in the sample's order."""
+    images, labels = load_sample()
+    return [(image.float() / 255, FASHION_MNIST_LABELS[int(label)])
+            for image, label in zip(images, labels)]
+
+
+def sample_image(index=45):
+    """Image ``index`` of the embedded Fashion-MNIST sample (28x28 float in [0, 1]), and its label.
+
+    >>> image, label = sample_image(45)
+    >>> tuple(image.shape), label
+    ((28, 28), 'Ankle boot')
+    """
+    samples = sample_images()
+    if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < len(samples):
+        raise ValueError(f"index must be an int in 0..{len(samples) - 1}, got {index!r}")
+    return samples[index]
 
 
 # --- a small real colour photograph (section 06) ---------------------------------------------

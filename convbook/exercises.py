@@ -403,7 +403,7 @@ def check_pool2d(answer, X, pool_size, mode="max", padding=0, stride=None):
 def check_max_winner(answer, X, pool_size, position, padding=0, stride=None):
     """Check the (row, col) of the input cell that wins max pooling output ``position``."""
     from ._checks import as_tensor
-    from .geometry import max_winners
+    from .windows import max_winners
 
     size = pair(pool_size, "pool_size", 1)
     step = size if stride is None else pair(stride, "stride", 1)

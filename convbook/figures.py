@@ -1,6 +1,6 @@
 """Static pictures of the explorers (matplotlib): the figures the notebooks draw and the frames
 of ``convbook.animate``'s jshtml animations. No widgets here; the numbers come from the pure
-models in ``convbook.geometry`` and ``convbook.netspec``.
+models in ``convbook.windows`` and ``convbook.network_fields``.
 """
 import matplotlib.pyplot as plt
 import numpy as np
@@ -9,10 +9,10 @@ from matplotlib.colors import ListedColormap
 from matplotlib.ticker import NullLocator
 
 from ._checks import as_tensor
-from .geometry import Sliding, channel_partials, max_winners, window_cells
 from .ops import pool2d
 from .plot import ACCENT, HIGHLIGHT, draw_matrix, highlight_cells
 from .textfmt import format_number
+from .windows import Sliding, channel_partials, max_winners, window_cells
 
 __all__ = ["draw_sliding_matrices", "draw_sliding_step", "sliding_figure", "draw_window",
            "draw_channel_step", "draw_pooling_step", "draw_field"]

@@ -1,17 +1,16 @@
-"""Networks typed as text, and the per-network receptive-field model the explorer shows.
+"""Networks described layer by layer: the layer language and the network sheet.
 
-``layers_from_text`` reads "conv 3 p1; pool 2; conv 5" into an ``nn.Sequential`` (bounded
-sizes, so a typo cannot ask for gigabytes). ``NetworkFields`` computes, once per network and
-image, the feature maps, the closed-form fields between every pair of maps (via
-``convbook.receptive.receptive_field``) and the effective-receptive-field weights; a view only
-slices and formats them.
+``parse_layers`` reads "conv 3 p1; pool 2; conv 5" into LayerSpecs and ``layers_from_text``
+builds them as an ``nn.Sequential`` (bounded sizes, so a typo cannot ask for gigabytes).
+``NetworkSheet`` counts per typed layer the output shape, parameters, FLOPs, receptive field
+and jump without building anything; ``layer_summary`` counts the same for a built network by
+running one example through it.
 
 >>> net = layers_from_text("conv 3 p1; pool 2; conv 5")
 >>> [type(layer).__name__ for layer in net]
 ['Conv2d', 'MaxPool2d', 'Conv2d']
->>> fields = NetworkFields(net, torch.zeros(28, 28))
->>> fields.shapes, fields.fields[-1].size
-([(28, 28), (28, 28), (14, 14), (10, 10)], (12, 12))
+>>> NetworkSheet("conv 3 p1; pool 2; conv 5").rows[-1].field
+(12, 12)
 """
 import math
 import re
@@ -22,10 +21,10 @@ from torch import nn
 
 from ._checks import _short, pair, positive_int
 from .ops import conv2d_cost, output_shape
-from .receptive import empirical_receptive_field, layer_geometry, receptive_field
+from .receptive import layer_window_params
 
-__all__ = ["layers_from_text", "parse_layers", "LayerSpec", "describe_layer", "NetworkFields",
-           "NetworkSheet", "SheetRow", "sample_image", "LIMITS", "SHEET_LIMITS"]
+__all__ = ["layers_from_text", "parse_layers", "LayerSpec", "describe_layer", "NetworkSheet",
+           "SheetRow", "LayerSummary", "layer_summary", "LIMITS", "SHEET_LIMITS"]
 
 _TOKEN = re.compile(r"^(?:(\d{1,4})(?:x(\d{1,4}))?|([cspd])(\d{1,4}))$")
 # Upper bounds of what a typed network may ask for (the maps are computed for a 28x28 image).
@@ -253,7 +252,7 @@ class SheetRow:
 
 class NetworkSheet:
     """Per typed layer: output shape, parameters, FLOPs (``conv2d_cost``'s convention, as
-    ``convbook.train.layer_summary``: 2 per multiply-add plus 1 per bias; pooling and
+    ``layer_summary``: 2 per multiply-add plus 1 per bias; pooling and
     activations 0), receptive field r_l and input jump J_l (section 04's recursion). Pure
     arithmetic: nothing is built, so VGG-sized networks are counted instantly.
 
@@ -321,157 +320,60 @@ def describe_layer(layer):
     """
     kind = "conv" if isinstance(layer, nn.Conv2d) else (
         "maxpool" if isinstance(layer, nn.MaxPool2d) else "avgpool")
-    return _describe(kind, *layer_geometry(layer))
+    return _describe(kind, *layer_window_params(layer))
 
 
-def sample_image(index=45):
-    """A 28x28 float image in [0, 1] from the embedded Fashion-MNIST sample, and its label.
+class LayerSummary(list):
+    """Rows (layer, output shape, parameters, FLOPs) that print as a table with totals."""
 
-    >>> image, label = sample_image(45)
-    >>> tuple(image.shape), label
-    ((28, 28), 'Ankle boot')
+    @property
+    def parameters(self):
+        return sum(row[2] for row in self)
+
+    @property
+    def flops(self):
+        return sum(row[3] for row in self)
+
+    def __str__(self):
+        lines = [f"{'layer':<12}{'output shape':>18}{'parameters':>12}{'FLOPs':>12}"]
+        lines += [f"{name:<12}{str(shape):>18}{p:>12,}{f:>12,}" for name, shape, p, f in self]
+        lines.append(f"{'total':<12}{'':>18}{self.parameters:>12,}{self.flops:>12,}")
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+    def _repr_pretty_(self, printer, cycle):
+        printer.text(str(self))
+
+
+@torch.no_grad()
+def layer_summary(net, input_shape=(1, 28, 28)):
+    """Run one example of ``input_shape`` (C x H x W) through a Sequential ``net``, layer by
+    layer: output shape, parameter count and forward FLOPs per example.
+
+    FLOPs follow the package's one convention, :func:`convbook.ops.conv2d_cost`'s: 2 per
+    multiply-add of a Conv2d or Linear layer plus 1 per bias addition; activations, pooling
+    and normalisation are not counted.
+
+    >>> from convbook.layers import LeNet
+    >>> s = layer_summary(LeNet())
+    >>> s.parameters, s.flops, s[0][3]
+    (61706, 839558, 239904)
     """
-    from .data import FASHION_MNIST_LABELS, load_sample
-
-    images, labels = load_sample()
-    if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < len(images):
-        raise ValueError(f"index must be an int in 0..{len(images) - 1}, got {index!r}")
-    return images[index].float() / 255, FASHION_MNIST_LABELS[int(labels[index])]
-
-
-def _single_channel(layer, padding=True):
-    """The layer's geometry with one channel and no bias (``padding=False``: none), for the ERF.
-
-    empirical_receptive_field gives the copy uniform weights and average pooling."""
-    kernel, stride, pad, dilation = layer_geometry(layer)
-    pad = pad if padding else 0
-    if isinstance(layer, nn.Conv2d):
-        return nn.Conv2d(1, 1, kernel, stride, pad, dilation, bias=False)
-    return nn.AvgPool2d(kernel, stride, pad)
-
-
-class NetworkFields:
-    """Everything the receptive-field explorer shows for one network and one image.
-
-    ``maps[0]`` is the input, ``maps[b]`` the output of spatial layer b (channel 0), each scaled
-    to [0, 1]; ``shapes[b]`` their sizes; ``fields`` = ``receptive_field(model)``; ``names`` the
-    layers' short names. ``between(a, b)`` is the field of map-b units on map a, ``region`` /
-    ``seen`` the rows and columns one unit covers / really depends on, ``weights(b)`` the
-    effective-receptive-field weights and ``gradient(b, unit)`` |d unit / d input|.
-    Layers are numbered from 1 (map b is the output of layer b).
-    """
-
-    def __init__(self, model, image):
-        self.fields = receptive_field(model)
-        self.layers = [model[f.index] for f in self.fields]
-        self.names = [describe_layer(layer) for layer in self.layers]
-        image = torch.as_tensor(image, dtype=torch.float32)
-        shapes = [tuple(image.shape)]
-        for number, (layer, name) in enumerate(zip(self.layers, self.names), 1):
-            k, s, p, d = layer_geometry(layer)
-            try:
-                shapes.append(output_shape(shapes[-1], k, p, s, d))
-            except ValueError:
-                (h, w), (p_h, p_w) = shapes[-1], p
-                why = (f"its kernel is larger than the {h}x{w} image padded by {p_h},{p_w}"
-                       if number == 1 else
-                       f"the layers before it shrink the {shapes[0][0]}x{shapes[0][1]} image "
-                       f"to {h}x{w}, smaller than its kernel (padding {p_h},{p_w})")
-                raise ValueError(f"layer {number} ({name}) does not fit: {why}") from None
-        self.shapes = shapes
-        maps = [image]
-        with torch.no_grad():
-            x = image[None, None]
-            spatial = {f.index for f in self.fields}
-            for index, layer in enumerate(model):
-                if index > self.fields[-1].index:
-                    break
-                x = layer(x)
-                if index in spatial:
-                    maps.append(x[0, 0])
-        self.maps = [(m - m.min()) / (m.max() - m.min() + 1e-12) for m in maps]
-        self._between, self._weights, self._gradients = {}, {}, {}
-        self.margins = [self._margin(a) for a in range(len(self.maps))]
-
-    def between(self, a, b):
-        """LayerField of the units of map b measured on map a (a < b)."""
-        if (a, b) not in self._between:
-            self._between[(a, b)] = receptive_field(nn.Sequential(*self.layers[a:b]))[-1]
-        return self._between[(a, b)]
-
-    def region(self, a, b, unit):
-        """Rows and columns ((top, bottom), (left, right)) of map a seen by ``unit`` of map b."""
-        if a == b:
-            return ((unit[0], unit[0]), (unit[1], unit[1]))
-        return self.between(a, b).bounds(unit)
-
-    def clip(self, a, bounds):
-        """``bounds`` clipped to map a, or None when they lie entirely in the padding."""
-        clipped = tuple((max(lo, 0), min(hi, n - 1)) for (lo, hi), n in zip(bounds,
-                                                                             self.shapes[a]))
-        return None if any(lo > hi for lo, hi in clipped) else clipped
-
-    def seen(self, a, b, unit):
-        """The part of map a that ``unit`` of map b really depends on (None: only padding).
-
-        Walks back layer by layer, clipping to every map on the way: padding of an
-        intermediate map and rows a floor() dropped carry no input, which the closed-form
-        ``region`` cannot know. (A stride larger than the kernel leaves holes inside the box.)
-        """
-        bounds = ((unit[0], unit[0]), (unit[1], unit[1]))
-        for layer_number in range(b, a, -1):
-            kernel, stride, pad, dilation = layer_geometry(self.layers[layer_number - 1])
-            bounds = self.clip(layer_number - 1, tuple(
-                (lo * s - p, hi * s - p + d * (k - 1))
-                for (lo, hi), k, s, p, d in zip(bounds, kernel, stride, pad, dilation)))
-            if bounds is None:
-                return None
-        return bounds
-
-    def _margin(self, a):
-        """Cells of padding (top, left, bottom, right) any unit's field reaches around map a."""
-        margin = [0, 0, 0, 0]
-        for b in range(a + 1, len(self.maps)):
-            last = tuple(n - 1 for n in self.shapes[b])
-            (top, _), (left, _) = self.region(a, b, (0, 0))
-            (_, bottom), (_, right) = self.region(a, b, last)
-            margin = [max(margin[0], -top), max(margin[1], -left),
-                      max(margin[2], bottom - self.shapes[a][0] + 1),
-                      max(margin[3], right - self.shapes[a][1] + 1)]
-        return tuple(margin)
-
-    def weights(self, b):
-        """Effective-receptive-field weights of a unit of map b away from the border, r_h x r_w:
-        |d unit / d input| of the linear, uniform-weight network on an input of the field's size."""
-        if b not in self._weights:
-            net = nn.Sequential(*(_single_channel(layer, padding=False)
-                                  for layer in self.layers[:b]))
-            self._weights[b] = empirical_receptive_field(net, (1, *self.fields[b - 1].size),
-                                                         (0, 0)).gradient
-        return self._weights[b]
-
-    def weight_ratio(self, b):
-        """(heaviest / lightest non-zero weight, number of pixels of the field with no weight).
-
-        Dilated or strided layers leave holes (weight 0) in the field: they are counted, not
-        divided by.
-
-        >>> NetworkFields(layers_from_text("conv 3 d2"), torch.zeros(9, 9)).weight_ratio(1)
-        (1.0, 16)
-        """
-        w = self.weights(b)
-        used = w[w > 0]
-        return float(used.max() / used.min()), int((w == 0).sum())
-
-    def gradient(self, b, unit):
-        """|d unit / d input| for ``unit`` of map b (uniform weights, linear network), h x w;
-        all zeros when the unit sees only padding."""
-        key = (b, tuple(unit))
-        if key not in self._gradients:
-            if self.seen(0, b, unit) is None:
-                self._gradients[key] = torch.zeros(self.shapes[0])
-            else:
-                net = nn.Sequential(*(_single_channel(layer) for layer in self.layers[:b]))
-                self._gradients[key] = empirical_receptive_field(net, (1, *self.shapes[0]),
-                                                                 unit).gradient
-        return self._gradients[key]
+    if not isinstance(net, nn.Sequential):
+        raise TypeError(f"net must be a torch.nn.Sequential, got {type(net).__name__}")
+    X = torch.zeros(1, *input_shape)
+    rows = LayerSummary()
+    for layer in net:
+        X = layer(X)
+        flops = 0
+        if isinstance(layer, nn.Conv2d):
+            flops = conv2d_cost(layer.in_channels // layer.groups, layer.out_channels,
+                                layer.kernel_size, tuple(X.shape[2:]),
+                                bias=layer.bias is not None)["flops"]
+        elif isinstance(layer, nn.Linear):
+            flops = 2 * layer.in_features * layer.out_features + (
+                layer.out_features if layer.bias is not None else 0)
+        rows.append((type(layer).__name__, tuple(X.shape[1:]),
+                     sum(p.numel() for p in layer.parameters()), flops))
+    return rows

@@ -275,7 +275,7 @@ def show_channel_sum(X, K, channel_names=None, padding=0, scale=1.6, cmaps=None)
 
     >>> fig = show_channel_sum(np.random.rand(3, 8, 8), np.ones((3, 3, 3)), ["R", "G", "B"])
     """
-    from .geometry import channel_partials
+    from .windows import channel_partials
 
     X, K = torch.as_tensor(_to_numpy(X)).float(), torch.as_tensor(_to_numpy(K)).float()
     if X.dim() != 3 or K.dim() != 3 or X.shape[0] != K.shape[0]:

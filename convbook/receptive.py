@@ -21,9 +21,9 @@ from torch import nn
 
 from ._checks import flag, pair, positive_int
 from .receptive_graph import Walk, spatial_part, trace, where
-from .receptive_graph import geometry as _geometry
+from .receptive_graph import window_params
 
-__all__ = ["LayerField", "layer_geometry", "receptive_field", "EmpiricalField",
+__all__ = ["LayerField", "layer_window_params", "receptive_field", "EmpiricalField",
            "empirical_receptive_field"]
 
 SPATIAL = (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d)
@@ -55,7 +55,7 @@ class LayerField:
                      for u, s, p, r in zip(unit, self.stride, self.padding, self.size))
 
 
-def layer_geometry(layer):
+def layer_window_params(layer):
     """(kernel, stride, padding, dilation) of a Conv2d / MaxPool2d / AvgPool2d, each an (h, w)
     pair; ``padding="same"`` gives the top/left padding, ``"valid"`` gives 0."""
     if not isinstance(layer, SPATIAL):
@@ -63,7 +63,7 @@ def layer_geometry(layer):
                         f"{type(layer).__name__}")
     values = {name: getattr(layer, name) for name in ("kernel_size", "stride", "padding",
                                                        "dilation") if hasattr(layer, name)}
-    return _geometry(values)[:4]
+    return window_params(values)[:4]
 
 
 def _input_shape(input_shape):

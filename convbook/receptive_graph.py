@@ -136,7 +136,7 @@ def _user_frame(tb):
     return " at " + " -> ".join(places[-3:]) if places else ""
 
 
-def geometry(values):
+def window_params(values):
     """(kernel, stride, padding, dilation, ceil_mode) of a conv or pooling layer, each per axis;
     padding "same" gives the top/left padding (PyTorch puts any odd extra row at the bottom)."""
     from ._checks import pair
@@ -153,7 +153,7 @@ def geometry(values):
 
 
 def _module_geometry(module):
-    return geometry({name: getattr(module, name) for name in
+    return window_params({name: getattr(module, name) for name in
                      ("kernel_size", "stride", "padding", "dilation", "ceil_mode")
                      if hasattr(module, name)})
 
@@ -166,7 +166,7 @@ def _function_geometry(node):
     names = _POOL_ARGS[node.target]
     values = dict(zip(names, node.args[1:]))
     values.update({k: v for k, v in node.kwargs.items() if k in names})
-    return geometry(values)
+    return window_params(values)
 
 
 def output_size(n, kernel, stride, padding, dilation, ceil_mode, total_padding=None):

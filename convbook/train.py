@@ -34,7 +34,7 @@ from ._checks import flag, positive_int
 from .ops import conv2d_cost
 
 __all__ = ["History", "train", "evaluate_accuracy", "predict", "confusion_matrix", "as_images",
-           "init_xavier", "layer_summary", "plot_history", "in_notebook"]
+           "init_xavier", "plot_history", "in_notebook"]
 
 
 @dataclass
@@ -154,62 +154,6 @@ def confusion_matrix(y_true, y_pred, num_classes=10):
             raise ValueError(f"{name} must hold classes 0..{num_classes - 1}")
     counts = torch.bincount(y_true * num_classes + y_pred, minlength=num_classes ** 2)
     return counts.reshape(num_classes, num_classes)
-
-
-class LayerSummary(list):
-    """Rows (layer, output shape, parameters, FLOPs) that print as a table with totals."""
-
-    @property
-    def parameters(self):
-        return sum(row[2] for row in self)
-
-    @property
-    def flops(self):
-        return sum(row[3] for row in self)
-
-    def __str__(self):
-        lines = [f"{'layer':<12}{'output shape':>18}{'parameters':>12}{'FLOPs':>12}"]
-        lines += [f"{name:<12}{str(shape):>18}{p:>12,}{f:>12,}" for name, shape, p, f in self]
-        lines.append(f"{'total':<12}{'':>18}{self.parameters:>12,}{self.flops:>12,}")
-        return "\n".join(lines)
-
-    __repr__ = __str__
-
-    def _repr_pretty_(self, printer, cycle):
-        printer.text(str(self))
-
-
-@torch.no_grad()
-def layer_summary(net, input_shape=(1, 28, 28)):
-    """Run one example of ``input_shape`` (C x H x W) through a Sequential ``net``, layer by
-    layer: output shape, parameter count and forward FLOPs per example.
-
-    FLOPs follow the package's one convention, :func:`convbook.ops.conv2d_cost`'s: 2 per
-    multiply-add of a Conv2d or Linear layer plus 1 per bias addition; activations, pooling
-    and normalisation are not counted.
-
-    >>> from convbook.layers import LeNet
-    >>> s = layer_summary(LeNet())
-    >>> s.parameters, s.flops, s[0][3]
-    (61706, 839558, 239904)
-    """
-    if not isinstance(net, nn.Sequential):
-        raise TypeError(f"net must be a torch.nn.Sequential, got {type(net).__name__}")
-    X = torch.zeros(1, *input_shape)
-    rows = LayerSummary()
-    for layer in net:
-        X = layer(X)
-        flops = 0
-        if isinstance(layer, nn.Conv2d):
-            flops = conv2d_cost(layer.in_channels // layer.groups, layer.out_channels,
-                                layer.kernel_size, tuple(X.shape[2:]),
-                                bias=layer.bias is not None)["flops"]
-        elif isinstance(layer, nn.Linear):
-            flops = 2 * layer.in_features * layer.out_features + (
-                layer.out_features if layer.bias is not None else 0)
-        rows.append((type(layer).__name__, tuple(X.shape[1:]),
-                     sum(p.numel() for p in layer.parameters()), flops))
-    return rows
 
 
 def in_notebook():

@@ -5,8 +5,9 @@ from torch import nn
 
 from convbook import probes
 from convbook.layers import MLP, BatchNormLeNet, BlurMaxPool2d, BlurPoolLeNet, LeNet
+from convbook.netspec import layer_summary
 from convbook.recipe import one_cycle, train_fast
-from convbook.train import layer_summary, train
+from convbook.train import train
 
 LENET_PARAMETERS = 61706
 

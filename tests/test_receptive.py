@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from torch import nn
 
 from convbook.layers import Conv2D, LeNet, ModernLeNet
-from convbook.receptive import empirical_receptive_field, layer_geometry, receptive_field
+from convbook.receptive import empirical_receptive_field, layer_window_params, receptive_field
 
 
 def test_lenet_matches_the_design_numbers():
@@ -61,7 +61,7 @@ def _records_before_fx(model):
             break
         if not isinstance(layer, (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d)):
             continue
-        kernel, stride, pad, dilation = layer_geometry(layer)
+        kernel, stride, pad, dilation = layer_window_params(layer)
         for axis in range(2):
             span = dilation[axis] * (kernel[axis] - 1) + 1
             size[axis] += (span - 1) * jump[axis]

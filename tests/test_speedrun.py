@@ -9,7 +9,7 @@ from torch.nn import functional as F
 
 from convbook.speedrun import (FastNet, frozen_prefix, speed_train, whiten_first_conv,
                                whitening_filters)
-from convbook.train import layer_summary
+from convbook.netspec import layer_summary
 
 
 def tiny(n=64, seed=0):

@@ -5,7 +5,6 @@ from torch import nn
 
 from convbook import train as T
 from convbook.layers import LeNet, ModernLeNet
-from convbook.ops import conv2d_cost
 
 
 def quadrant_data(n=240, seed=0):
@@ -176,25 +175,6 @@ def test_confusion_matrix_counts_and_checks():
         T.confusion_matrix(torch.tensor([0, 1]), torch.tensor([0]), 2)
     with pytest.raises(ValueError, match="y_pred must hold classes 0..1"):
         T.confusion_matrix(torch.tensor([0, 1]), torch.tensor([0, 2]), 2)
-
-
-def test_layer_summary_of_lenet():
-    s = T.layer_summary(LeNet())
-    # d2l's parameter count; FLOPs as conv2d_cost counts them (2 per multiply-add + bias adds)
-    assert (s.parameters, s.flops) == (61706, 839558)
-    assert s[0][3] == conv2d_cost(1, 6, 5, 28)["flops"] == 239904
-    assert s[3][3] == conv2d_cost(6, 16, 5, 10)["flops"]
-    assert s[7][3] == 2 * 400 * 120 + 120
-    no_bias = nn.Sequential(nn.Conv2d(1, 6, 5, bias=False), nn.Flatten(),
-                            nn.Linear(6 * 24 * 24, 10, bias=False))
-    assert T.layer_summary(no_bias).flops == (conv2d_cost(1, 6, 5, 24, bias=False)["flops"]
-                                              + 2 * 6 * 24 * 24 * 10)
-    assert [shape for name, shape, _, _ in s if name in ("Conv2d", "AvgPool2d")] == [
-        (6, 28, 28), (6, 14, 14), (16, 10, 10), (16, 5, 5)]
-    assert T.layer_summary(ModernLeNet()).parameters == 61706
-    assert "total" in str(s)
-    with pytest.raises(TypeError, match="net must be a torch.nn.Sequential"):
-        T.layer_summary(nn.Linear(2, 2))
 
 
 def test_plot_helpers_for_the_lenet_section():

@@ -6,7 +6,9 @@ import torch.nn.functional as F
 from hypothesis import given, settings, strategies as st
 
 from convbook.ops import corr2d_multi_in, corr2d_multi_in_out
-from convbook.widgets.channels import MAX_OUT, ChannelExplorer, channel_partials, draw_channel_step
+from convbook.figures import draw_channel_step
+from convbook.widgets.channels import MAX_OUT, ChannelExplorer
+from convbook.windows import channel_partials
 
 X = torch.tensor([[[0., 1, 2], [3, 4, 5], [6, 7, 8]], [[1., 2, 3], [4, 5, 6], [7, 8, 9]]])
 K = torch.tensor([[[0., 1], [2, 3]], [[1., 2], [3, 4]]])

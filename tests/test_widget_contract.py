@@ -12,8 +12,8 @@ import pytest
 import traitlets
 
 from convbook.widgets import (ChannelExplorer, MatrixExplorer, NetworkSheetExplorer,
-                              PaddingStrideExplorer, PoolingExplorer, ReceptiveFieldWidget,
-                              SlidingKernel)
+                              PaddingStrideExplorer, PoolingExplorer, ReceptiveFieldExplorer,
+                              SlidingKernelExplorer)
 
 HUGE = [[0.0] * 100_000]                     # a row a reader could paste; built outside tracing
 JUNK = ["", "1 2\n3", "a b", "<b>x</b>", "1e308 1e999", "nan", float("nan"), 1e308, None,
@@ -25,16 +25,16 @@ VALID = {("add_output_channel", None),            # the default kernel K + 1
 
 # explorer -> (factory, setters taking one value, view traits a browser may set)
 EXPLORERS = {
-    "sliding": (SlidingKernel, ["set_input", "set_kernel", "set_step", "set_mode", "set_preset"],
+    "sliding": (SlidingKernelExplorer, ["set_input", "set_kernel", "set_step", "set_mode", "set_preset"],
                 ["X", "K", "mode", "step"]),
     "padding": (PaddingStrideExplorer, ["set_window"],
                 ["input_size", "kernel_size", "padding", "stride", "dilation", "window"]),
-    "pooling": (PoolingExplorer, ["set_values", "set_window", "set_stride", "set_padding",
+    "pooling": (PoolingExplorer, ["set_values", "set_pool_size", "set_stride", "set_padding",
                                   "set_mode", "set_step"],
                 ["X", "pool_size", "stride", "padding", "mode", "step"]),
     "channels": (ChannelExplorer, ["set_kernel", "set_bias", "set_step", "set_output_channel",
                                    "add_output_channel"], ["X", "K", "bias", "out", "step"]),
-    "receptive": (lambda: ReceptiveFieldWidget("3x3 conv stack"),
+    "receptive": (lambda: ReceptiveFieldExplorer("3x3 conv stack"),
                   ["set_layers", "set_layer", "set_image", "set_preset", "set_gradient"],
                   ["net_text", "layer", "unit", "image", "preset"]),
     "matrix": (MatrixExplorer, ["set_input", "set_kernel", "set_padding", "set_stride",

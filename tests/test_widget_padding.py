@@ -5,7 +5,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from convbook.ops import corr2d, output_shape
-from convbook.widgets.padding import LIMITS, PaddingStrideExplorer, WindowGeometry, draw_window
+from convbook.figures import draw_window
+from convbook.widgets.padding import LIMITS, PaddingStrideExplorer
+from convbook.windows import WindowGeometry
 
 
 def settings_strategy():
@@ -64,7 +66,7 @@ def test_stride_that_does_not_divide_shows_dropped_rows_and_columns():
     w.set(input_size=8, kernel_size=(3, 5), padding=(0, 1), stride=(3, 4))
     assert w.dropped_rows == (6, 7)          # rows 6 and 7 of the input are never used
     assert w.dropped_cols == (9,)            # the right padding column
-    assert w.geometry.dropped_input() == ((6, 7), ())    # the column is padding
+    assert w.window_geometry.dropped_input() == ((6, 7), ())    # the column is padding
 
 
 def test_window_slider_moves_the_taps_and_the_output_cell():
@@ -89,9 +91,9 @@ def test_square_mode_copies_height_to_width():
     assert w.view.square
     with w.view.hold_trait_notifications():       # the view sets both sliders when square
         w.view.kernel_size = [5, 5]
-    assert w.geometry.kernel_size == (5, 5)
+    assert w.window_geometry.kernel_size == (5, 5)
     w.set(kernel_size=(5, 3))
-    assert not w.view.square and w.geometry.kernel_size == (5, 3)
+    assert not w.view.square and w.window_geometry.kernel_size == (5, 3)
 
 
 def test_impossible_kernel_shows_message_not_exception():

@@ -5,8 +5,9 @@ import torch
 import torch.nn.functional as F
 from hypothesis import given, settings, strategies as st
 
-from convbook.widgets.pooling import (PoolingExplorer, draw_pooling_step, dropped_lines,
-                                      max_winners, window_cells)
+from convbook.figures import draw_pooling_step
+from convbook.widgets.pooling import PoolingExplorer
+from convbook.windows import dropped_lines, max_winners, window_cells
 
 X3 = torch.arange(9.0).reshape(3, 3)
 X4 = torch.arange(16.0).reshape(4, 4)
@@ -85,7 +86,7 @@ def test_dropped_rows_and_columns_are_reported():
 @pytest.mark.parametrize("call, error, words", [
     (lambda w: w.set_padding(2), ValueError, "padding .* at most half the window"),
     (lambda w: w.set_stride(0), ValueError, "stride must be positive"),
-    (lambda w: w.set_window(5, 1), ValueError, "pool_size .* must fit"),
+    (lambda w: w.set_pool_size(5, 1), ValueError, "pool_size .* must fit"),
     (lambda w: w.set_mode("median"), ValueError, "mode must be"),
     (lambda w: w.set_position(5, -1), ValueError, "i must be an int in 0..0"),
     (lambda w: w.set_values("1 x\n3 4"), ValueError, "'x' is not a number"),

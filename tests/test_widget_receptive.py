@@ -1,19 +1,17 @@
-"""The receptive-field widget: highlighted regions equal convbook.receptive's numbers."""
+"""The receptive-field explorer: highlighted regions equal convbook.receptive's numbers."""
 import pytest
 import torch
-from hypothesis import assume, given, settings
-from hypothesis import strategies as st
 from torch import nn
 
 from convbook.layers import LeNet
 from convbook.receptive import empirical_receptive_field, receptive_field
-from convbook.widgets.receptive import (CUSTOM, PRESETS, NetworkFields, ReceptiveFieldWidget,
-                                        layers_from_text)
+from convbook.widgets.base import CUSTOM_NETWORK as CUSTOM
+from convbook.widgets.receptive import PRESETS, ReceptiveFieldExplorer
 
 
 @pytest.fixture(scope="module")
 def lenet_widget():
-    return ReceptiveFieldWidget("LeNet")
+    return ReceptiveFieldExplorer("LeNet")
 
 
 def test_lenet_numbers_match_receptive_field(lenet_widget):
@@ -71,7 +69,7 @@ def test_a_unit_off_the_map_raises(lenet_widget):
 
 
 def test_presets_and_typed_layers():
-    w = ReceptiveFieldWidget("3x3 conv stack")
+    w = ReceptiveFieldExplorer("3x3 conv stack")
     assert [f.size[0] for f in w.fields] == [3, 5, 7, 9]
     w.set_preset("strided stack")
     assert [f.size[0] for f in w.fields] == [3, 7, 15, 31]
@@ -91,7 +89,7 @@ def test_presets_and_typed_layers():
     ("; ".join(["conv 1"] * 17), "at most 16 layers"),
 ])
 def test_bad_typed_layers_raise_and_keep_the_old_network(text, words):
-    w = ReceptiveFieldWidget("3x3 conv stack")
+    w = ReceptiveFieldExplorer("3x3 conv stack")
     before = w.fields
     with pytest.raises(ValueError, match=words):
         w.set_layers(text)
@@ -101,7 +99,7 @@ def test_bad_typed_layers_raise_and_keep_the_old_network(text, words):
 
 
 def test_a_bad_network_from_the_view_is_undone_with_a_message():
-    w = ReceptiveFieldWidget("3x3 conv stack")
+    w = ReceptiveFieldExplorer("3x3 conv stack")
     w.view.net_text = "conv 40"
     assert w.view.net_text == PRESETS["3x3 conv stack"] and "kernel sizes go up to" in w.message
 
@@ -109,13 +107,13 @@ def test_a_bad_network_from_the_view_is_undone_with_a_message():
 def test_one_kernel_too_big_is_not_called_too_deep():
     """Regression: 04 said "the network is too deep" for a single kernel larger than the image."""
     with pytest.raises(ValueError, match="layer 1 .* its kernel is larger than the 28x28 image"):
-        ReceptiveFieldWidget(layers="conv 31")
+        ReceptiveFieldExplorer(layers="conv 31")
 
 
 def test_gradient_of_a_unit_that_sees_only_padding():
     """Regression: layers="conv 1 p2", gradient=True, unit=(0, 0) raised "all gradients are
     zero"."""
-    w = ReceptiveFieldWidget(layers="conv 1 p2", gradient=True, unit=(0, 0))
+    w = ReceptiveFieldExplorer(layers="conv 1 p2", gradient=True, unit=(0, 0))
     assert w.clipped is None and float(w.gradient.abs().sum()) == 0
     assert "lies in the zero padding" in " ".join(w.readout)
 
@@ -124,7 +122,7 @@ def test_gradient_of_a_unit_that_sees_only_padding():
                                                   ("conv 3 s2; conv 3", "4.0", None)])
 def test_weight_ratio_is_finite_for_dilated_and_strided_nets(layers, ratio, holes):
     """Regression: "the centre pixel weighs inf x a corner pixel" for dilated or strided nets."""
-    w = ReceptiveFieldWidget(layers=layers, gradient=True)
+    w = ReceptiveFieldExplorer(layers=layers, gradient=True)
     line = w.readout[-1]
     assert "inf" not in line and f"weighs {ratio}\u00d7" in line
     assert (holes in line) if holes else "no weight" not in line
@@ -132,54 +130,25 @@ def test_weight_ratio_is_finite_for_dilated_and_strided_nets(layers, ratio, hole
 
 def test_layer_numbers_start_at_1_everywhere():
     """Regression: layer=0 meant the last layer in the constructor, the first in set_layer."""
-    for make in (lambda: ReceptiveFieldWidget("LeNet", layer=0),
-                 lambda: ReceptiveFieldWidget("LeNet").set_layer(0)):
+    for make in (lambda: ReceptiveFieldExplorer("LeNet", layer=0),
+                 lambda: ReceptiveFieldExplorer("LeNet").set_layer(0)):
         with pytest.raises(ValueError, match="layers are numbered from 1"):
             make()
-    assert ReceptiveFieldWidget("LeNet").layer == 4 == ReceptiveFieldWidget("LeNet", layer=4).layer
+    assert ReceptiveFieldExplorer("LeNet").layer == 4 == ReceptiveFieldExplorer("LeNet", layer=4).layer
 
 
 def test_rows_dropped_by_floor_are_not_highlighted():
-    w = ReceptiveFieldWidget(layers="conv 3 s2; conv 2 p1")     # 28 -> 13 -> 14
+    w = ReceptiveFieldExplorer(layers="conv 3 s2; conv 2 p1")     # 28 -> 13 -> 14
     w.set_unit(13, 13)
     assert w.region == ((24, 28), (24, 28)) and w.clipped == ((24, 26), (24, 26))
     assert "dropped by a floor()" in " ".join(w.readout)
 
 
 def test_field_entirely_in_padding_is_reported():
-    w = ReceptiveFieldWidget(layers="conv 1 p4")
+    w = ReceptiveFieldExplorer(layers="conv 1 p4")
     w.set_unit(0, 0)
     assert w.clipped is None
     assert "lies in the zero padding" in " ".join(w.readout)
-
-
-@pytest.mark.parametrize("text, message", [
-    ("", "at least one layer"), ("conv", "kernel size"), ("conv 3 q2", "cannot read"),
-    ("pool 2 p2", "half the window"), ("conv 3 s0", "stride")])
-def test_layers_from_text_errors(text, message):
-    with pytest.raises(ValueError, match=message):
-        layers_from_text(text)
-
-
-@settings(max_examples=30, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from(["conv", "pool"]), st.integers(1, 3),
-                          st.integers(1, 2), st.integers(0, 1)), min_size=1, max_size=3))
-def test_regions_agree_with_empirical_fields(spec):
-    # strides no larger than the kernel: otherwise the field has holes its bounding box hides
-    text = "; ".join(f"{kind} {k} s{min(s, k)} p{min(p, k // 2)}" for kind, k, s, p in spec)
-    model = layers_from_text(text)
-    try:
-        net = NetworkFields(model, torch.rand(12, 12))
-    except ValueError as error:                                # too deep for 12x12
-        assert "does not fit" in str(error)
-        assume(False)
-    b = len(net.fields)
-    unit = tuple(n - 1 for n in net.shapes[b])
-    measured = empirical_receptive_field(model, (1, 12, 12), unit)
-    assert net.seen(0, b, unit) == (measured.rows, measured.cols)
-    closed_form = net.clip(0, net.region(0, b, unit))          # contains what is really seen
-    assert all(c[0] <= m[0] and m[1] <= c[1] for c, m in zip(closed_form, (measured.rows,
-                                                                          measured.cols)))
 
 
 @pytest.mark.parametrize("kwargs, error, word", [
@@ -187,7 +156,7 @@ def test_regions_agree_with_empirical_fields(spec):
     (dict(image=999), ValueError, "image"), (dict(gradient="yes"), TypeError, "gradient")])
 def test_bad_constructor_arguments_name_the_argument(kwargs, error, word):
     with pytest.raises(error, match=word):
-        ReceptiveFieldWidget(**kwargs)
+        ReceptiveFieldExplorer(**kwargs)
 
 
 def test_presets_are_listed():

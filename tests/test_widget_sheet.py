@@ -5,37 +5,17 @@ import random
 
 import pytest
 import torch
+from layer_text import random_layers
 from torch import nn
 
 from convbook.layers import LeNet
-from convbook.netspec import (LIMITS, NetworkSheet, layers_from_text, parse_layers,
-                              sheet_input)
+from convbook.netspec import (LIMITS, NetworkSheet, layer_summary, layers_from_text,
+                              parse_layers, sheet_input)
 from convbook.ops import conv2d_cost
-from convbook.receptive import layer_geometry, receptive_field
-from convbook.train import layer_summary
+from convbook.receptive import layer_window_params, receptive_field
 from convbook.widgets.sheet import HEADER, PRESETS, NetworkSheetExplorer
 
 LENET = PRESETS["LeNet"][0]
-
-
-def random_network(rng):
-    """A text of 1-4 conv/pool layers (with activations), then maybe flatten and dense."""
-    parts = []
-    for _ in range(rng.randint(1, 4)):
-        kind = rng.choice(["conv", "conv", "pool", "avgpool"])
-        k = rng.randint(1, 4)
-        if kind == "conv":
-            parts.append(f"conv {k} s{rng.randint(1, 2)} p{rng.randint(0, 2)} "
-                         f"d{rng.randint(1, 2)} c{rng.randint(1, 5)}")
-        else:
-            parts.append(f"{kind} {k} s{rng.randint(1, 3)} p{rng.randint(0, k // 2)}")
-        if rng.random() < 0.4:
-            parts.append(rng.choice(["relu", "sigmoid", "tanh"]))
-    if rng.random() < 0.6:
-        if rng.random() < 0.5:
-            parts.append("flatten")
-        parts += [f"dense {rng.randint(1, 12)}" for _ in range(rng.randint(1, 2))]
-    return "; ".join(parts)
 
 
 def typed_modules(model, specs):
@@ -63,7 +43,7 @@ def test_random_networks_agree_with_torch_and_the_package():
     rng = random.Random(0)
     done = 0
     while done < 60:
-        text = random_network(rng)
+        text = random_layers(rng, channels=5, max_dense=12)
         shape = (rng.randint(1, 3), rng.randint(4, 20), rng.randint(4, 20))
         sheet = NetworkSheet(text, shape)
         if sheet.error:                            # covered by the error tests below
@@ -87,7 +67,7 @@ def test_random_networks_agree_with_torch_and_the_package():
         spatial = [(row, module) for row, module in zip(sheet.rows, modules) if row.l]
         assert [row.l for row, _ in spatial] == [f.number for f in fields]
         for (row, module), f in zip(spatial, fields):
-            stride = layer_geometry(module)[1]
+            stride = layer_window_params(module)[1]
             assert row.field == f.size
             assert row.jump == tuple(S // s for S, s in zip(f.stride, stride))  # J_l, 04
         done += 1

@@ -8,9 +8,10 @@ from hypothesis import strategies as st
 
 from convbook.kernels import GALLERY, KERNELS, kernel
 from convbook.ops import conv2d, corr2d
-from convbook.widgets.sliding import (CUSTOM, PRESETS, Sliding, SlidingKernel,
-                                      sliding_figure)
+from convbook.figures import sliding_figure
 from convbook.textfmt import matrix_text, parse_matrix
+from convbook.widgets.sliding import CUSTOM, PRESETS, SlidingKernelExplorer
+from convbook.windows import Sliding
 
 CHAPTER = "chapter: 3x3 input, 2x2 kernel"
 EDGES = "edges: 6x8 image, K = [1, -1]"
@@ -20,7 +21,7 @@ SOBEL = "Sobel x on a 7x7 square"
 # --- the chapter's example ------------------------------------------------------------------
 
 def test_first_window_is_the_chapters_worked_example():
-    w = SlidingKernel()
+    w = SlidingKernelExplorer()
     assert w.preset == CHAPTER
     assert w.window == ((0, 0), (0, 1), (1, 0), (1, 1))
     assert w.output_cell == (0, 0)
@@ -34,7 +35,7 @@ def test_first_window_is_the_chapters_worked_example():
     (3, (1, 1), 43, "4×0 + 5×1 + 7×2 + 8×3 = 43"),
 ])
 def test_each_step_moves_the_window_row_by_row(step, cell, value, text):
-    w = SlidingKernel()
+    w = SlidingKernelExplorer()
     w.set_step(step)
     assert w.step == step and w.output_cell == cell and w.value == value
     assert w.arithmetic == text
@@ -43,13 +44,13 @@ def test_each_step_moves_the_window_row_by_row(step, cell, value, text):
 
 
 def test_the_view_state_drives_the_explorer_like_a_reader_would():
-    w = SlidingKernel()
+    w = SlidingKernelExplorer()
     w.view.step = 2                    # what the step slider or play sends through a kernel
     assert w.output_cell == (1, 0) and w.value == 37 and w.message == ""
 
 
 def test_set_position_puts_the_window_on_a_cell():
-    w = SlidingKernel(preset=EDGES)
+    w = SlidingKernelExplorer(preset=EDGES)
     w.set_position(3, 5)
     assert w.output_cell == (3, 5) and w.step == 3 * 7 + 5
     assert w.window == ((3, 5), (3, 6))
@@ -59,7 +60,7 @@ def test_set_position_puts_the_window_on_a_cell():
 # --- convolution mode -----------------------------------------------------------------------
 
 def test_convolution_mode_slides_the_flipped_kernel():
-    w = SlidingKernel(mode="convolution")
+    w = SlidingKernelExplorer(mode="convolution")
     assert torch.equal(w.kernel_used, torch.tensor([[3.0, 2], [1, 0]], dtype=torch.float64))
     assert w.arithmetic == "0×3 + 1×2 + 3×1 + 4×0 = 5" and w.value == 5
     assert torch.equal(w.output, conv2d(w.X, w.K))
@@ -68,7 +69,7 @@ def test_convolution_mode_slides_the_flipped_kernel():
 
 
 def test_mode_toggle_keeps_the_step():
-    w = SlidingKernel(preset=SOBEL)
+    w = SlidingKernelExplorer(preset=SOBEL)
     w.set_step(7)
     w.view.mode = "convolution"
     assert w.mode == "convolution" and w.step == 7
@@ -78,7 +79,7 @@ def test_mode_toggle_keeps_the_step():
 # --- editing and presets --------------------------------------------------------------------
 
 def test_presets_load_the_chapters_examples():
-    w = SlidingKernel()
+    w = SlidingKernelExplorer()
     w.set_preset(EDGES)
     assert w.X.shape == (6, 8) and torch.equal(w.K, kernel("vertical edge").double())
     assert w.num_steps == 42 and w.view.preset == EDGES
@@ -87,7 +88,7 @@ def test_presets_load_the_chapters_examples():
 
 
 def test_values_applied_in_the_view_change_the_explorer():
-    w = SlidingKernel()
+    w = SlidingKernelExplorer()
     with w.view.hold_trait_notifications():      # one message from the browser: X, K, preset
         w.view.X, w.view.K, w.view.preset = [[1, 2, 3], [4, 5, 6]], [[1, -1]], CUSTOM
     assert torch.equal(w.X, torch.tensor([[1.0, 2, 3], [4, 5, 6]], dtype=torch.float64))
@@ -96,7 +97,7 @@ def test_values_applied_in_the_view_change_the_explorer():
 
 
 def test_set_input_and_kernel_accept_tensors_lists_and_text():
-    w = SlidingKernel()
+    w = SlidingKernelExplorer()
     w.set_input(torch.arange(12).reshape(3, 4))
     w.set_kernel("1; -1")
     assert w.K.shape == (2, 1) and w.output.shape == (2, 4)
@@ -104,7 +105,7 @@ def test_set_input_and_kernel_accept_tensors_lists_and_text():
 
 
 def test_a_step_beyond_the_new_size_is_clamped_when_values_shrink():
-    w = SlidingKernel(preset=EDGES)
+    w = SlidingKernelExplorer(preset=EDGES)
     w.set_step(40)
     w.set_input(torch.arange(9.0).reshape(3, 3))    # the edge kernel [1, -1]: 3x2 windows
     assert w.step == 5 and w.view.step == 5 and w.output_cell == (2, 1)
@@ -122,7 +123,7 @@ def test_a_step_beyond_the_new_size_is_clamped_when_values_shrink():
     ("\n".join(["1 " * 13] * 2), "at most 12x12"),
 ])
 def test_bad_kernel_text_raises_naming_the_rule(text, words):
-    w = SlidingKernel()
+    w = SlidingKernelExplorer()
     before = w.K
     with pytest.raises(ValueError, match=words):
         w.set_kernel(text)
@@ -140,14 +141,14 @@ def test_bad_kernel_text_raises_naming_the_rule(text, words):
     (lambda w: w.set_input("a b"), ValueError, "'a' is not a number"),
 ])
 def test_impossible_settings_raise_and_change_nothing(call, error, words):
-    w = SlidingKernel()
+    w = SlidingKernelExplorer()
     with pytest.raises(error, match=words):
         call(w)
     assert w.step == 0 and w.K.shape == (2, 2) and w.view.K == [[0, 1], [2, 3]]
 
 
 def test_a_bad_state_from_the_view_is_undone_with_a_message():
-    w = SlidingKernel()
+    w = SlidingKernelExplorer()
     w.view.K = [[1, 2], [3]]                 # ragged: never sent by our view, but refused
     assert w.view.K == [[0.0, 1.0], [2.0, 3.0]] and "K" in w.message
     w.view.step = 4
@@ -156,7 +157,7 @@ def test_a_bad_state_from_the_view_is_undone_with_a_message():
 
 def test_text_boxes_hold_exact_values_so_apply_loses_nothing():
     """Regression: the boxes showed values rounded to 2 decimals and 'apply' read them back."""
-    w = SlidingKernel()
+    w = SlidingKernelExplorer()
     w.set_kernel("0.125 0.004\n1 1")
     assert w.view.k_text == "0.125 0.004\n1 1"
     w.set_kernel(w.view.k_text)                     # what "apply values" reads back
@@ -177,7 +178,7 @@ def test_text_boxes_hold_exact_values_so_apply_loses_nothing():
 ])
 def test_bad_constructor_arguments_raise_naming_the_argument(kwargs, error, name):
     with pytest.raises(error, match=name):
-        SlidingKernel(**kwargs)
+        SlidingKernelExplorer(**kwargs)
 
 
 # --- the model agrees with convbook.ops -----------------------------------------------------
@@ -214,7 +215,7 @@ def test_parse_matrix_reads_back_what_the_widget_writes(rows):
 # --- static figure and animation ------------------------------------------------------------
 
 def test_static_figure_marks_the_window_and_titles_the_arithmetic():
-    w = SlidingKernel()
+    w = SlidingKernelExplorer()
     w.set_step(2)
     fig = w.figure()
     try:
@@ -229,7 +230,7 @@ def test_static_figure_marks_the_window_and_titles_the_arithmetic():
 
 
 def test_later_steps_replace_the_marks_instead_of_adding_more():
-    from convbook.widgets.sliding import draw_sliding_step
+    from convbook.figures import draw_sliding_step
 
     model = Sliding(torch.arange(9.0).reshape(3, 3), torch.ones(2, 2))
     fig, axes = sliding_figure(model, 0)
@@ -248,7 +249,7 @@ def test_later_steps_replace_the_marks_instead_of_adding_more():
 def test_view_is_an_anywidget_with_its_state_and_module():
     import anywidget
 
-    w = SlidingKernel()
+    w = SlidingKernelExplorer()
     assert isinstance(w.view, anywidget.AnyWidget)
     state = w.view.get_state()
     assert state["X"] == w.X.tolist() and state["mode"] == "cross-correlation"

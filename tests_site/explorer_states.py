@@ -7,7 +7,7 @@ the site, the aria-label of its root, the Python that creates it in a notebook, 
 and the slider whose events the latency measurement sends. A driver
 ``drive(page, root, rng)`` puts the explorer into one random state with the page's controls
 (one round trip: ``act``), asserts that every number the view shows agrees with
-convbook.ops / convbook.geometry / convbook.netspec, and returns what the Python side must
+convbook.ops / convbook.windows / convbook.netspec, and returns what the Python side must
 then hold: ``{expression: value}``, each expression evaluated with ``w`` = the explorer
 object in a kernel (``w.view.<trait>`` for the synced state, ``w.<property>`` for the
 package's view of it). It returns None for a random state the explorer refuses by design
@@ -21,15 +21,17 @@ from dataclasses import dataclass
 from typing import Callable
 
 import torch
+from layer_text import random_layers
 
-from convbook.geometry import Sliding, WindowGeometry, max_winners
 from convbook.ops import pool2d
 from convbook.textfmt import format_number
+from convbook.widgets.base import CUSTOM_NETWORK as RF_CUSTOM
 from convbook.widgets.channels import ChannelExplorer
 from convbook.widgets.matrix import MatrixExplorer
 from convbook.widgets.pooling import PoolingExplorer
-from convbook.widgets.receptive import CUSTOM as RF_CUSTOM, ReceptiveFieldWidget
+from convbook.widgets.receptive import ReceptiveFieldExplorer
 from convbook.widgets.sheet import HEADER as SHEET_HEADER, NetworkSheetExplorer
+from convbook.windows import Sliding, WindowGeometry, max_winners
 
 STATES = 50                      # random valid states per explorer
 LATENCY_EVENTS = 50
@@ -374,27 +376,14 @@ def drive_channels(page, root, rng):
             "w.partials": python.partials, "w.arithmetic": python.arithmetic}
 
 
-def random_layers(rng):
-    layers = []
-    for _ in range(rng.randint(1, 4)):
-        kind = rng.choice(["conv", "conv", "pool", "avgpool"])
-        k = rng.randint(1, 5)
-        s = rng.randint(1, 3)
-        if kind == "conv":
-            layers.append(f"conv {k} s{s} p{rng.randint(0, 2)} d{rng.randint(1, 2)}")
-        else:
-            layers.append(f"{kind} {k} s{s} p{rng.randint(0, k // 2)}")
-    return "; ".join(layers)
-
-
 @functools.cache
 def _receptive():
     """One local receptive-field widget (building one encodes every sample image)."""
-    return ReceptiveFieldWidget()
+    return ReceptiveFieldExplorer()
 
 
 def drive_receptive(page, root, rng):
-    text = random_layers(rng)
+    text = random_layers(rng, max_kernel=5, max_conv_stride=3, activation_chance=0)
     use = [("fill", 'input[aria-label="layers"]', text), ("click", "use these layers")]
     python = _receptive()
     try:
@@ -474,31 +463,17 @@ def drive_matrix(page, root, rng):
 
 def random_sheet(rng):
     """Layers in the sheet's language (some deliberately too deep for the input), an input."""
-    parts = []
-    for _ in range(rng.randint(1, 5)):
-        kind = rng.choice(["conv", "conv", "pool", "avgpool"])
-        k = rng.randint(1, 7)
-        if kind == "conv":
-            parts.append(f"conv {k} s{rng.randint(1, 2)} p{rng.randint(0, 2)} "
-                         f"d{rng.randint(1, 2)}" + (f" c{rng.randint(1, 16)}"
-                                                    if rng.random() < 0.8 else ""))
-        else:
-            parts.append(f"{kind} {k} s{rng.randint(1, 3)} p{rng.randint(0, k // 2)}")
-        if rng.random() < 0.4:
-            parts.append(rng.choice(["relu", "sigmoid", "tanh"]))
-    if rng.random() < 0.6:
-        parts += ["flatten"] * (rng.random() < 0.5) + [
-            f"dense {rng.randint(1, 64)}" for _ in range(rng.randint(1, 3))]
-    return "; ".join(parts), (rng.randint(1, 3), rng.randint(4, 32), rng.randint(4, 32))
+    text = random_layers(rng, 5, 7, channels=16, channel_chance=0.8, max_dense=64,
+                         max_dense_layers=3)
+    return text, (rng.randint(1, 3), rng.randint(4, 32), rng.randint(4, 32))
 
 
 def sheet_from_torch(text, shape):
     """The sheet's table, every number taken from torch and the package: shapes, parameters
-    and FLOPs from train.layer_summary of the built network, r_l and J_l from
+    and FLOPs from netspec.layer_summary of the built network, r_l and J_l from
     receptive.receptive_field (J_l = the jump of the map layer l reads, section 04)."""
-    from convbook.netspec import layers_from_text, parse_layers
-    from convbook.receptive import layer_geometry, receptive_field
-    from convbook.train import layer_summary
+    from convbook.netspec import layer_summary, layers_from_text, parse_layers
+    from convbook.receptive import layer_window_params, receptive_field
 
     x = lambda v: "\u00d7".join(str(n) for n in v)  # noqa: E731
     specs, model = parse_layers(text), layers_from_text(text, input_shape=shape)
@@ -513,7 +488,7 @@ def sheet_from_torch(text, shape):
         if spec.spatial:
             f, l = fields[l], l + 1
             field = f.size
-            jump = x(S // s for S, s in zip(f.stride, layer_geometry(module)[1]))
+            jump = x(S // s for S, s in zip(f.stride, layer_window_params(module)[1]))
         elif spec.kind == "dense":
             field = None
         rows.append([str(number), spec.describe(4), str(l) if spec.spatial else "", x(out),
@@ -557,7 +532,7 @@ class Explorer:
 
 EXPLORERS = {e.name: e for e in [
     Explorer("sliding", "book/01_cross_correlation.html", "sliding-kernel explorer",
-             "convbook.widgets.SlidingKernel()", drive_sliding, "step", 1),
+             "convbook.widgets.SlidingKernelExplorer()", drive_sliding, "step", 1),
     Explorer("padding", "book/05_padding_and_stride.html", "padding and stride explorer",
              "convbook.widgets.PaddingStrideExplorer()", drive_padding, "window", 2),
     Explorer("pooling", "book/07_pooling.html", "pooling explorer",
@@ -565,7 +540,7 @@ EXPLORERS = {e.name: e for e in [
     Explorer("channels", "book/06_channels.html", "channel explorer",
              "convbook.widgets.ChannelExplorer()", drive_channels, "step", 4),
     Explorer("receptive", "book/04_receptive_fields.html", "receptive-field explorer",
-             "convbook.widgets.ReceptiveFieldWidget()", drive_receptive, "unit row", 5),
+             "convbook.widgets.ReceptiveFieldExplorer()", drive_receptive, "unit row", 5),
     Explorer("matrix", "book/01_cross_correlation.html", "convolution-as-a-matrix explorer",
              "convbook.widgets.MatrixExplorer()", drive_matrix, "step", 6),
     Explorer("sheet", "book/04_receptive_fields.html", "network sheet",

@@ -4,7 +4,7 @@ in the view, the views fit a 390 px phone screen, and an input event redraws wit
 
 Each explorer is driven through the page's own controls (as a reader would) by its driver in
 explorer_states.py (shared with the JupyterLab test), which reads the grids, notes and boxes
-from the DOM and recomputes them with convbook.ops / convbook.geometry / convbook.netspec.
+from the DOM and recomputes them with convbook.ops / convbook.windows / convbook.netspec.
 A screenshot after the interactions is saved for a person to look at.
 """
 import pytest

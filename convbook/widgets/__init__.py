@@ -1,9 +1,15 @@
-"""ipywidgets explorers for the sections. Each widget is a class with a ``.view`` to display,
-setter methods that tests (and readers) can call, and a static fallback for the website."""
-from .channels import ChannelExplorer  # noqa: E402,F401
-from .pooling import PoolingExplorer  # noqa: E402,F401
-from .sliding import SlidingKernel  # noqa: E402,F401
-from .padding import PaddingStrideExplorer  # noqa: E402,F401
-from .receptive import ReceptiveFieldWidget  # noqa: E402,F401
-from .matrix import MatrixExplorer  # noqa: E402,F401
-from .sheet import NetworkSheetExplorer  # noqa: E402,F401
+"""The explorers: anywidget views whose JavaScript (``js/``) recomputes and redraws in the
+browser, in JupyterLab and on the static website alike. Each explorer is a class with a
+``.view`` to display and checked setter methods that tests (and readers) can call; its model
+lives outside ``widgets/`` (``convbook.windows``, ``convbook.matrix``, ``convbook.netspec``,
+``convbook.network_fields``)."""
+from .channels import ChannelExplorer
+from .matrix import MatrixExplorer
+from .padding import PaddingStrideExplorer
+from .pooling import PoolingExplorer
+from .receptive import ReceptiveFieldExplorer
+from .sheet import NetworkSheetExplorer
+from .sliding import SlidingKernelExplorer
+
+__all__ = ["ChannelExplorer", "MatrixExplorer", "PaddingStrideExplorer", "PoolingExplorer",
+           "ReceptiveFieldExplorer", "NetworkSheetExplorer", "SlidingKernelExplorer"]

@@ -1,6 +1,6 @@
 """Channel explorer: every input channel is cross-correlated with its own kernel slice, the
 partial results are summed (plus a bias) into one output channel, and each output channel has
-its own stack of kernel slices. Numbers: ``convbook.geometry.channel_partials`` and
+its own stack of kernel slices. Numbers: ``convbook.windows.channel_partials`` and
 ``convbook.ops.corr2d_multi_in_out`` (recomputed by ``js/channels.js`` in the browser).
 
 >>> X = [[[0, 1, 2], [3, 4, 5], [6, 7, 8]], [[1, 2, 3], [4, 5, 6], [7, 8, 9]]]
@@ -20,13 +20,14 @@ import torch
 import traitlets
 
 from .._checks import as_tensor
-from ..figures import draw_channel_step  # noqa: F401
-from ..geometry import channel_layer, channel_partials, finite_float32  # noqa: F401
-from ..ops import corr2d_multi_in_out
+from ..figures import draw_channel_step
+from ..widget_state import channel_layer, finite_float32
+from ..windows import channel_partials
+from ..ops import corr2d_multi_in_out, output_shape
 from ..textfmt import exact_number, format_number, matrix_text, parse_matrix, signed_number
 from .base import ExplorerView, esm
 
-__all__ = ["ChannelExplorer", "channel_partials", "draw_channel_step"]
+__all__ = ["ChannelExplorer", "ChannelView"]
 
 DEFAULT_X = [[[0, 1, 2], [3, 4, 5], [6, 7, 8]], [[1, 2, 3], [4, 5, 6], [7, 8, 9]]]
 DEFAULT_K = [[[0, 1], [2, 3]], [[1, 2], [3, 4]]]
@@ -68,16 +69,16 @@ class ChannelExplorer:
                                    bias, MAX_IN, MAX_OUT, MAX_SIDE)
         self.view = ChannelView(X=X.tolist())
         self._use(K, bias, 0, 0)
-        self.view.guard(["X", "K", "bias", "out", "step"], self._check)
+        self.view.guard(["X", "K", "bias", "out", "step"], self._from_view)
 
     def _state(self):
         v = self.view
         X, K, bias = channel_layer(v.X, v.K, v.bias, MAX_IN, MAX_OUT, MAX_SIDE)
         return X, K, bias
 
-    def _check(self):
+    def _from_view(self):
         X, K, bias = self._state()
-        out_h, out_w = X.shape[1] - K.shape[2] + 1, X.shape[2] - K.shape[3] + 1
+        out_h, out_w = output_shape(tuple(X.shape[1:]), tuple(K.shape[2:]))
         if not 0 <= self.view.out < K.shape[0]:
             raise ValueError(f"output channel must be in 0..{K.shape[0] - 1}")
         if not 0 <= self.view.step < out_h * out_w:

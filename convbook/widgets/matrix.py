@@ -16,8 +16,9 @@ import torch
 import traitlets
 
 from .._checks import positive_int
-from ..geometry import small_matrix
+from ..widget_state import small_matrix
 from ..matrix import ConvMatrix, im2col
+from ..ops import output_shape
 from ..textfmt import matrix_text, parse_matrix
 from .base import ExplorerView, esm
 
@@ -55,7 +56,7 @@ def _model(X, K, padding, stride):
         if k > n + 2 * padding:
             raise ValueError(f"K must fit inside the padded X: K has {k} {axis}, "
                              f"X with padding {padding} only {n + 2 * padding}")
-    out = [(n + 2 * padding - k) // stride + 1 for n, k in zip(X.shape, K.shape)]
+    out = output_shape(tuple(X.shape), tuple(K.shape), padding, stride)
     if out[0] * out[1] > MAX_ROWS:
         raise ValueError(f"M would have {out[0] * out[1]} rows (one per output cell); at most "
                          f"{MAX_ROWS} stay readable: use a larger kernel or stride, "

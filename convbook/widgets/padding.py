@@ -1,10 +1,7 @@
 """Padding / stride explorer: where a kernel goes on a padded input, and why the output has its
-shape. The numbers come from ``convbook.geometry.WindowGeometry`` (recomputed by
+shape. The numbers come from ``convbook.windows.WindowGeometry`` (recomputed by
 ``js/padding.js`` in the browser); the static picture is ``convbook.figures.draw_window``.
 
->>> g = WindowGeometry(8, 3, padding=1, stride=2)
->>> g.output_shape, g.window_count
-((4, 4), 16)
 >>> w = PaddingStrideExplorer(input_size=7, kernel_size=3, padding=0, stride=2)
 >>> w.output_shape, w.dropped_rows
 ((3, 3), ())
@@ -12,11 +9,10 @@ shape. The numbers come from ``convbook.geometry.WindowGeometry`` (recomputed by
 import traitlets
 
 from .._checks import pair
-from ..figures import draw_window  # noqa: F401
-from ..geometry import AXES, WindowGeometry  # noqa: F401
+from ..windows import WindowGeometry
 from .base import ExplorerView, esm
 
-__all__ = ["WindowGeometry", "PaddingStrideExplorer", "draw_window", "LIMITS"]
+__all__ = ["PaddingStrideExplorer", "PaddingView", "LIMITS"]
 
 # Slider ranges (inclusive); the minimum stride is 1, so stride 0 cannot be chosen.
 LIMITS = {"input_size": (1, 12), "kernel_size": (1, 7), "padding": (0, 4), "stride": (1, 5),
@@ -53,7 +49,7 @@ class PaddingStrideExplorer:
     Shows the padded input (zero border in grey), the kernel's taps at the current window,
     the top-left corner of every window visited (dark corner mark), the rows/columns the
     floor() drops (struck through, red), the output with the current cell, and the formula.
-    Setters raise ValueError/TypeError naming the argument. State: ``geometry``,
+    Setters raise ValueError/TypeError naming the argument. State: ``window_geometry``,
     ``output_shape``, ``index``, ``window_cells``, ``corners``, ``dropped_rows``,
     ``dropped_cols``, ``formula``, ``message`` (why no window fits, or the view's refusal).
     """
@@ -64,10 +60,10 @@ class PaddingStrideExplorer:
         values = {name: _setting(name, v) for name, v in values.items()}
         self.view = PaddingView(**values, square=all(h == w for h, w in values.values()),
                                 limits={n: list(v) for n, v in LIMITS.items()})
-        self.view.guard([*LIMITS, "window"], self._check)
+        self.view.guard([*LIMITS, "window"], self._from_view)
 
-    def _check(self):
-        g = self.geometry          # also checks each pair against its range
+    def _from_view(self):
+        g = self.window_geometry          # also checks each pair against its range
         last = max(g.window_count - 1, 0)
         if not 0 <= self.view.window <= last:
             raise ValueError(f"window must be in 0..{last}, got {self.view.window}")
@@ -92,7 +88,7 @@ class PaddingStrideExplorer:
 
     def set_window(self, index):
         """Show window ``index`` (row-major over the output)."""
-        last = max(self.geometry.window_count - 1, 0)
+        last = max(self.window_geometry.window_count - 1, 0)
         if isinstance(index, bool) or not isinstance(index, int):
             raise TypeError(f"index must be an int, got {index!r}")
         if not 0 <= index <= last:
@@ -101,13 +97,13 @@ class PaddingStrideExplorer:
 
     # --- state ----------------------------------------------------------------------------
     @property
-    def geometry(self):
+    def window_geometry(self):
         return WindowGeometry(**{name: tuple(_setting(name, getattr(self.view, name)))
                                  for name in LIMITS})
 
     @property
     def output_shape(self):
-        return self.geometry.output_shape
+        return self.window_geometry.output_shape
 
     @property
     def index(self):
@@ -115,25 +111,25 @@ class PaddingStrideExplorer:
 
     @property
     def window_cells(self):
-        g = self.geometry
+        g = self.window_geometry
         return tuple(g.taps(self.index)) if g.fits else ()
 
     @property
     def corners(self):
-        return tuple(self.geometry.corners())
+        return tuple(self.window_geometry.corners())
 
     @property
     def dropped_rows(self):
-        return self.geometry.dropped_rows
+        return self.window_geometry.dropped_rows
 
     @property
     def dropped_cols(self):
-        return self.geometry.dropped_cols
+        return self.window_geometry.dropped_cols
 
     @property
     def formula(self):
-        return self.geometry.formula()
+        return self.window_geometry.formula()
 
     @property
     def message(self):
-        return self.geometry.problem or self.view.message
+        return self.window_geometry.problem or self.view.message

@@ -1,6 +1,6 @@
 """Pooling explorer: slide a max or average pooling window over a matrix, see the window being
 pooled, the input cell that wins each max, and the rows/columns a stride drops. The numbers
-come from ``convbook.ops.pool2d`` and ``convbook.geometry`` (recomputed by ``js/pooling.js``).
+come from ``convbook.ops.pool2d`` and ``convbook.windows`` (recomputed by ``js/pooling.js``).
 
 >>> w = PoolingExplorer([[0, 1, 2], [3, 4, 5], [6, 7, 8]], pool_size=2, stride=1)
 >>> w.output.tolist()
@@ -16,13 +16,14 @@ import torch
 import traitlets
 
 from .._checks import as_tensor, pair
-from ..figures import draw_pooling_step  # noqa: F401
-from ..geometry import WindowGeometry, check_nested_size, dropped_lines, max_winners, window_cells  # noqa: F401
+from ..figures import draw_pooling_step
+from ..widget_state import check_nested_size
+from ..windows import WindowGeometry, dropped_lines, max_winners, window_cells
 from ..ops import pool2d
 from ..textfmt import format_number, matrix_text, parse_matrix
 from .base import ExplorerView, esm
 
-__all__ = ["PoolingExplorer", "window_cells", "max_winners", "dropped_lines", "draw_pooling_step"]
+__all__ = ["PoolingExplorer", "PoolingView", "MODES", "MAX_SIDE"]
 
 # Varied values so the winning cell moves around as the window slides.
 DEFAULT_X = [[1, 3, 2, 0, 4],
@@ -76,7 +77,7 @@ class PoolingView(ExplorerView):
 class PoolingExplorer:
     """Interactive max/average pooling: window, stride, padding, mode, and a step slider.
 
-    ``view`` is the explorer to display. Setters (``set_window``, ``set_stride``,
+    ``view`` is the explorer to display. Setters (``set_pool_size``, ``set_stride``,
     ``set_padding``, ``set_mode``, ``set_position``, ``set_step``, ``set_values``) raise
     ValueError/TypeError naming the argument and the rule (a window must fit in the input,
     padding is at most half the window, the stride at most the input). State: ``output``,
@@ -89,7 +90,7 @@ class PoolingExplorer:
         size = pair(pool_size, "pool_size", 1)
         settings = self._checked(X, size, size if stride is None else stride, padding, mode)
         self.view = PoolingView(X=X.tolist(), x_text=matrix_text(X), **settings)
-        self.view.guard(["X", "pool_size", "stride", "padding", "mode", "step"], self._check)
+        self.view.guard(["X", "pool_size", "stride", "padding", "mode", "step"], self._from_view)
 
     @staticmethod
     def _checked(X, pool_size, stride, padding, mode, step=0):
@@ -111,7 +112,7 @@ class PoolingExplorer:
         return {"pool_size": list(size), "stride": list(stride), "padding": list(padding),
                 "mode": mode, "step": step}
 
-    def _check(self):
+    def _from_view(self):
         v = self.view
         self._checked(_matrix(v.X), v.pool_size, v.stride, v.padding, v.mode, v.step)
 
@@ -133,7 +134,7 @@ class PoolingExplorer:
             v.message = ""
 
     # ---- setters ----------------------------------------------------------------------
-    def set_window(self, h, w=None):
+    def set_pool_size(self, h, w=None):
         """Pooling window size (h x w; w defaults to h)."""
         self._apply(pool_size=(h, h if w is None else w))
 

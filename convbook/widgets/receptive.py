@@ -1,9 +1,9 @@
 """Receptive-field explorer: which input pixels (and which units of every feature map) one unit
-sees. The model is ``convbook.netspec.NetworkFields``; ``js/receptive.js`` recomputes the
+sees. The model is ``convbook.network_fields.NetworkFields``; ``js/receptive.js`` recomputes the
 geometry in the browser (any typed network works with no kernel; feature maps other than the
 input need a kernel, or are the ones saved with the page). ``draw_field`` is the static view.
 
->>> w = ReceptiveFieldWidget("LeNet", layer=4, unit=(0, 0))
+>>> w = ReceptiveFieldExplorer("LeNet", layer=4, unit=(0, 0))
 >>> w.field.size, w.region, w.clipped
 ((16, 16), ((-2, 13), (-2, 13)), ((0, 13), (0, 13)))
 """
@@ -17,13 +17,14 @@ import traitlets
 from PIL import Image
 
 from .._checks import flag
-from ..figures import draw_field  # noqa: F401
+from ..data import sample_images
+from ..figures import draw_field
 from ..layers import LeNet
-from ..netspec import NetworkFields, describe_layer, layers_from_text, sample_image  # noqa: F401
+from ..netspec import layers_from_text
+from ..network_fields import NetworkFields
 from .base import CUSTOM_NETWORK as CUSTOM, TypedNetworkView, esm
 
-__all__ = ["layers_from_text", "NetworkFields", "ReceptiveFieldWidget", "draw_field", "PRESETS",
-           "sample_image"]
+__all__ = ["ReceptiveFieldExplorer", "ReceptiveView", "PRESETS"]
 
 PRESETS = {
     "LeNet": None,                                        # convbook.layers.LeNet()
@@ -45,10 +46,7 @@ def _png(array):
 def _images():
     """[(label, image)] of the embedded sample, or one synthetic disc when it is missing."""
     try:
-        from ..data import FASHION_MNIST_LABELS, load_sample
-        images, labels = load_sample()
-        return [(f"{FASHION_MNIST_LABELS[int(labels[i])]} #{i}", images[i].float() / 255)
-                for i in range(len(labels))]
+        return [(f"{label} #{i}", image) for i, (image, label) in enumerate(sample_images())]
     except (ImportError, OSError):
         grid = torch.arange(INPUT_SIZE, dtype=torch.float32) - (INPUT_SIZE - 1) / 2
         return [("synthetic disc", ((grid[:, None] ** 2 + grid ** 2) < 100).float())]
@@ -70,7 +68,7 @@ class ReceptiveView(TypedNetworkView):
     maps = traitlets.Dict().tag(sync=True)
 
 
-class ReceptiveFieldWidget:
+class ReceptiveFieldExplorer:
     """Pick a network, a layer and an output unit; see the input region and every map's region.
 
     The input is a real Fashion-MNIST image (embedded sample). The dashed box is the whole

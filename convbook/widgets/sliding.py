@@ -1,10 +1,10 @@
 """The sliding-kernel explorer: a kernel moves over an input, one output cell per step.
 
-The model (``convbook.geometry.Sliding``) says where the window is and what it computes; the
+The model (``convbook.windows.Sliding``) says where the window is and what it computes; the
 static picture is ``convbook.figures.sliding_figure``; this module is the live view, an
 anywidget whose JavaScript (``js/sliding.js``) recomputes the same numbers in the browser.
 
->>> w = SlidingKernel(preset="chapter: 3x3 input, 2x2 kernel")
+>>> w = SlidingKernelExplorer(preset="chapter: 3x3 input, 2x2 kernel")
 >>> w.set_step(3)
 >>> w.window, w.output_cell, w.value
 (((1, 1), (1, 2), (2, 1), (2, 2)), (1, 1), 43.0)
@@ -14,14 +14,13 @@ anywidget whose JavaScript (``js/sliding.js``) recomputes the same numbers in th
 import torch
 import traitlets
 
-from ..figures import draw_sliding_matrices, draw_sliding_step, sliding_figure  # noqa: F401
-from ..geometry import MODES, Sliding, SlideStep, small_matrix  # noqa: F401
+from ..figures import sliding_figure
+from ..windows import MAX_SIZE, MODES, Sliding
 from ..kernels import kernel as named_kernel
 from ..textfmt import matrix_text, parse_matrix
 from .base import ExplorerView, esm
 
-__all__ = ["MODES", "PRESETS", "CUSTOM", "SlidingKernel", "SlidingView", "Sliding", "SlideStep",
-           "sliding_figure"]
+__all__ = ["PRESETS", "CUSTOM", "SlidingKernelExplorer", "SlidingView"]
 
 
 def _edge_image():
@@ -65,17 +64,17 @@ def _whole(value, name):
     return value
 
 
-class SlidingKernel:
+class SlidingKernelExplorer:
     """Live explorer: input, kernel and output grids; a step slider (with play) moves the window.
 
-    Show it with ``SlidingKernel().view``; it reacts in JupyterLab and on the static website.
+    Show it with ``SlidingKernelExplorer().view``; it reacts in JupyterLab and on the static website.
     Setters (``set_step``, ``set_position``, ``set_input``, ``set_kernel``, ``set_mode``,
     ``set_preset``) raise ValueError/TypeError naming the argument and the rule; junk typed
     into the view is refused there with a message, keeping the last good state. State:
     ``window``, ``output_cell``, ``value``, ``arithmetic``, ``output``, ``kernel_used``,
     ``step``, ``num_steps``, ``mode``, ``preset``, ``message``.
 
-    >>> w = SlidingKernel(X=[[1, 2, 3]], K=[[1, -1]], mode="convolution")
+    >>> w = SlidingKernelExplorer(X=[[1, 2, 3]], K=[[1, -1]], mode="convolution")
     >>> w.arithmetic
     '1×(-1) + 2×1 = 1'
     """

@@ -2,7 +2,7 @@
 // kernel slice, the partial results are summed (plus a bias) into one output channel, and each
 // output channel has its own stack of slices. State: X (c_i x h x w), K (c_o x c_i x k_h x k_w),
 // bias (one per output channel), out (the output channel shown), step, k_text, bias_text,
-// message. Recomputes convbook.geometry.channel_partials and corr2d_multi_in_out + bias.
+// message. Recomputes convbook.windows.channel_partials and corr2d_multi_in_out + bias.
 
 const CH_MAX_OUT = 6;
 

@@ -1,7 +1,7 @@
 // The padding / stride explorer (section 05): where a (dilated) kernel goes on a zero-padded
 // input and why the output has its shape. State: input_size, kernel_size, padding, stride,
 // dilation (each [h, w]), square, window, limits, message. The geometry is recomputed here as
-// convbook.geometry.WindowGeometry does in Python.
+// convbook.windows.WindowGeometry does in Python.
 
 const PS_NAMES = ["input_size", "kernel_size", "padding", "stride", "dilation"];
 const PS_AXES = ["height", "width"];

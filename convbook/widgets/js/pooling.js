@@ -1,6 +1,6 @@
 // The pooling explorer (section 07): a max or average window slides over a matrix. State:
 // X, pool_size, stride, padding (each [h, w]), mode, step, x_text, message. Recomputes what
-// convbook.ops.pool2d and convbook.geometry.max_winners give in Python: max pads with -inf,
+// convbook.ops.pool2d and convbook.windows.max_winners give in Python: max pads with -inf,
 // avg with zeros that count (PyTorch's default), ties go to the first cell in reading order.
 
 const PL_MAX = 12;

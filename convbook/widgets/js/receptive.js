@@ -2,8 +2,8 @@
 // region and every feature map's region the unit depends on. State: presets, preset, text
 // (the layers box, as typed), net_text (the network in use), layer, unit, gradient, image,
 // images, maps ({key: [png, ...]}: feature maps computed by Python for a network and image),
-// message. The geometry (parser, shapes, closed-form fields, clipping, effective receptive
-// field of the uniform-weight network) is recomputed here as convbook.netspec does in Python
+// message. The geometry (shapes, closed-form fields, clipping, effective receptive field of
+// the uniform-weight network) is recomputed here as convbook.network_fields does in Python
 // (the parser is netspec.js, shared with the network sheet).
 
 

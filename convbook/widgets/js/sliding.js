@@ -1,6 +1,6 @@
 // The sliding-kernel explorer (sections 01-03): a kernel moves over an input, one output cell
 // per step. State: X, K (lists of rows), mode, step, preset, presets, x_text, k_text, message.
-// The output, the window and the arithmetic are recomputed here, as convbook.geometry.Sliding
+// The output, the window and the arithmetic are recomputed here, as convbook.windows.Sliding
 // does in Python.
 
 const SK_MODES = ["cross-correlation", "convolution"];
