@@ -6,11 +6,14 @@ is tests_site/test_explorers.py):
   view's message: never an exception escaping from a comm callback;
 - nothing a reader can send makes the package allocate more than a small bound.
 """
+import re
 import tracemalloc
+from pathlib import Path
 
 import pytest
 import traitlets
 
+import convbook.widgets
 from convbook.widgets import (ChannelExplorer, MatrixExplorer, NetworkSheetExplorer,
                               PaddingStrideExplorer, PoolingExplorer, ReceptiveFieldExplorer,
                               SlidingKernelExplorer)
@@ -23,25 +26,21 @@ VALID = {("add_output_channel", None),            # the default kernel K + 1
          ("set_bias", -1), ("set_bias", 10**9),     # numbers float32 holds
          ("set_layer", None)}                      # the last layer
 
-# explorer -> (factory, setters taking one value, view traits a browser may set)
+# explorer -> (factory, setters taking one value); the view traits a browser may set are the
+# ones each view tags guarded=True (what its guard re-checks)
 EXPLORERS = {
-    "sliding": (SlidingKernelExplorer, ["set_input", "set_kernel", "set_step", "set_mode", "set_preset"],
-                ["X", "K", "mode", "step"]),
-    "padding": (PaddingStrideExplorer, ["set_window"],
-                ["input_size", "kernel_size", "padding", "stride", "dilation", "window"]),
+    "sliding": (SlidingKernelExplorer,
+                ["set_input", "set_kernel", "set_step", "set_mode", "set_preset"]),
+    "padding": (PaddingStrideExplorer, ["set_window"]),
     "pooling": (PoolingExplorer, ["set_values", "set_pool_size", "set_stride", "set_padding",
-                                  "set_mode", "set_step"],
-                ["X", "pool_size", "stride", "padding", "mode", "step"]),
+                                  "set_mode", "set_step"]),
     "channels": (ChannelExplorer, ["set_kernel", "set_bias", "set_step", "set_output_channel",
-                                   "add_output_channel"], ["X", "K", "bias", "out", "step"]),
+                                   "add_output_channel"]),
     "receptive": (lambda: ReceptiveFieldExplorer("3x3 conv stack"),
-                  ["set_layers", "set_layer", "set_image", "set_preset", "set_gradient"],
-                  ["net_text", "layer", "unit", "image", "preset"]),
+                  ["set_layers", "set_layer", "set_image", "set_preset", "set_gradient"]),
     "matrix": (MatrixExplorer, ["set_input", "set_kernel", "set_padding", "set_stride",
-                                "set_step", "set_mode"],
-               ["X", "K", "padding", "stride", "mode", "step"]),
-    "sheet": (NetworkSheetExplorer, ["set_layers", "set_input", "set_preset"],
-              ["net_text", "input_shape", "preset"]),
+                                "set_step", "set_mode"]),
+    "sheet": (NetworkSheetExplorer, ["set_layers", "set_input", "set_preset"]),
 }
 
 
@@ -57,7 +56,7 @@ def short(value):
 
 @pytest.mark.parametrize("name", list(EXPLORERS))
 def test_setters_raise_on_junk_and_change_nothing(name):
-    make, setters, _ = EXPLORERS[name]
+    make, setters = EXPLORERS[name]
     explorer = make()
     before = snapshot(explorer)
     for setter in setters:
@@ -78,8 +77,9 @@ def test_setters_raise_on_junk_and_change_nothing(name):
 
 @pytest.mark.parametrize("name", list(EXPLORERS))
 def test_junk_from_a_view_is_undone_with_a_message(name):
-    make, _, traits = EXPLORERS[name]
+    make, _ = EXPLORERS[name]
     explorer = make()
+    traits = explorer.view.guarded_traits()
     before = snapshot(explorer)
     for trait in traits:
         kind = type(getattr(explorer.view, trait))
@@ -105,8 +105,9 @@ def test_junk_from_a_view_is_undone_with_a_message(name):
 
 @pytest.mark.parametrize("name", list(EXPLORERS))
 def test_junk_allocates_only_a_small_bound(name):
-    make, setters, traits = EXPLORERS[name]
+    make, setters = EXPLORERS[name]
     explorer = make()
+    traits = explorer.view.guarded_traits()
     tracemalloc.start()
     try:
         for setter in setters:
@@ -125,3 +126,22 @@ def test_junk_allocates_only_a_small_bound(name):
     finally:
         tracemalloc.stop()
     assert peak < 2_000_000, f"{name}: junk made the package allocate {peak / 1e6:.1f} MB"
+
+
+@pytest.mark.parametrize("name", list(EXPLORERS))
+def test_the_stylesheet_and_the_rules_travel_in_the_widget_state(name):
+    """The stored state is what a page without a kernel gets: the stylesheet is the _css
+    trait (not a string inside the JavaScript), and every constant the browser reads comes
+    from Python."""
+    state = EXPLORERS[name][0]().view.get_state()
+    assert ".cb-root{" in state["_css"] and ".cb-root{" not in state["_esm"]
+    for key in ("limits", "custom", "modes", "max_size", "header"):
+        if key in state:
+            assert state[key], (name, key)
+
+
+def test_the_browser_has_one_output_size_formula():
+    modules = [path.read_text() for path in sorted(
+        (Path(convbook.widgets.__file__).parent / "js").glob("*.js"))]
+    formula = re.compile(r"Math\.floor\(\([^;]*\)\s*/\s*[^;]*\)\s*\+\s*1")
+    assert sum(len(formula.findall(text)) for text in modules) == 1

@@ -38,13 +38,14 @@ class ChannelView(ExplorerView):
     """Synced state of the channel explorer."""
     _esm = esm("channels")
     _explorer_name = "channel explorer"
-    X = traitlets.List().tag(sync=True)
-    K = traitlets.List().tag(sync=True)
-    bias = traitlets.List(traitlets.Float()).tag(sync=True)
-    out = traitlets.Int(0).tag(sync=True)
-    step = traitlets.Int(0).tag(sync=True)
+    X = traitlets.List().tag(sync=True, guarded=True)
+    K = traitlets.List().tag(sync=True, guarded=True)
+    bias = traitlets.List(traitlets.Float()).tag(sync=True, guarded=True)
+    out = traitlets.Int(0).tag(sync=True, guarded=True)
+    step = traitlets.Int(0).tag(sync=True, guarded=True)
     k_text = traitlets.Unicode("").tag(sync=True)
     bias_text = traitlets.Unicode("0").tag(sync=True)
+    limits = traitlets.Dict({"in": MAX_IN, "out": MAX_OUT, "side": MAX_SIDE}).tag(sync=True)
 
 
 def _kernel_text(K):
@@ -69,7 +70,7 @@ class ChannelExplorer:
                                    bias, MAX_IN, MAX_OUT, MAX_SIDE)
         self.view = ChannelView(X=X.tolist())
         self._use(K, bias, 0, 0)
-        self.view.guard(["X", "K", "bias", "out", "step"], self._from_view)
+        self.view.guard(self._from_view)
 
     def _state(self):
         v = self.view

@@ -20,7 +20,7 @@ from ..widget_state import small_matrix
 from ..matrix import ConvMatrix, im2col
 from ..ops import output_shape
 from ..textfmt import matrix_text, parse_matrix
-from .base import ExplorerView, esm
+from .base import ExplorerView, css, esm
 
 __all__ = ["VIEWS", "LIMITS", "MAX_ROWS", "MatrixExplorer", "MatrixView"]
 
@@ -34,16 +34,17 @@ MAX_ROWS = 25
 class MatrixView(ExplorerView):
     """Synced state of the convolution-as-a-matrix explorer."""
     _esm = esm("matrix")
+    _css = css("matrix")
     _explorer_name = "convolution-as-a-matrix explorer"
-    X = traitlets.List().tag(sync=True)
-    K = traitlets.List().tag(sync=True)
-    padding = traitlets.Int(0).tag(sync=True)
-    stride = traitlets.Int(1).tag(sync=True)
-    mode = traitlets.Unicode(VIEWS[0]).tag(sync=True)
-    step = traitlets.Int(0).tag(sync=True)
+    X = traitlets.List().tag(sync=True, guarded=True)
+    K = traitlets.List().tag(sync=True, guarded=True)
+    padding = traitlets.Int(0).tag(sync=True, guarded=True)
+    stride = traitlets.Int(1).tag(sync=True, guarded=True)
+    mode = traitlets.Unicode(VIEWS[0]).tag(sync=True, guarded=True)
+    step = traitlets.Int(0).tag(sync=True, guarded=True)
     x_text = traitlets.Unicode("").tag(sync=True)
     k_text = traitlets.Unicode("").tag(sync=True)
-    limits = traitlets.Dict().tag(sync=True)
+    limits = traitlets.Dict({**LIMITS, "rows": MAX_ROWS}).tag(sync=True)
 
 
 def _model(X, K, padding, stride):
@@ -95,9 +96,8 @@ class MatrixExplorer:
         self._model.step = self._check_step(step, self._model)
         self.view = MatrixView(X=self._X.tolist(), K=self._model.K.tolist(), padding=padding,
                                stride=stride, mode=mode, step=step,
-                               x_text=matrix_text(self._X), k_text=matrix_text(self._model.K),
-                               limits={**LIMITS, "rows": MAX_ROWS})
-        self.view.guard(["X", "K", "padding", "stride", "mode", "step"], self._from_view)
+                               x_text=matrix_text(self._X), k_text=matrix_text(self._model.K))
+        self.view.guard(self._from_view)
 
     @staticmethod
     def _check_mode(mode):

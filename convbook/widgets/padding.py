@@ -29,7 +29,7 @@ def _setting(name, value):
 
 
 def _pair_trait():
-    return traitlets.List(traitlets.Int(), minlen=2, maxlen=2).tag(sync=True)
+    return traitlets.List(traitlets.Int(), minlen=2, maxlen=2).tag(sync=True, guarded=True)
 
 
 class PaddingView(ExplorerView):
@@ -39,8 +39,8 @@ class PaddingView(ExplorerView):
     input_size, kernel_size, padding = _pair_trait(), _pair_trait(), _pair_trait()
     stride, dilation = _pair_trait(), _pair_trait()
     square = traitlets.Bool(True).tag(sync=True)
-    window = traitlets.Int(0).tag(sync=True)
-    limits = traitlets.Dict().tag(sync=True)
+    window = traitlets.Int(0).tag(sync=True, guarded=True)
+    limits = traitlets.Dict({n: list(v) for n, v in LIMITS.items()}).tag(sync=True)
 
 
 class PaddingStrideExplorer:
@@ -58,9 +58,8 @@ class PaddingStrideExplorer:
         values = {"input_size": input_size, "kernel_size": kernel_size, "padding": padding,
                   "stride": stride, "dilation": dilation}
         values = {name: _setting(name, v) for name, v in values.items()}
-        self.view = PaddingView(**values, square=all(h == w for h, w in values.values()),
-                                limits={n: list(v) for n, v in LIMITS.items()})
-        self.view.guard([*LIMITS, "window"], self._from_view)
+        self.view = PaddingView(**values, square=all(h == w for h, w in values.values()))
+        self.view.guard(self._from_view)
 
     def _from_view(self):
         g = self.window_geometry          # also checks each pair against its range

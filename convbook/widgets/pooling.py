@@ -60,18 +60,19 @@ def _matrix(values):
 
 
 def _pair_trait():
-    return traitlets.List(traitlets.Int(), minlen=2, maxlen=2).tag(sync=True)
+    return traitlets.List(traitlets.Int(), minlen=2, maxlen=2).tag(sync=True, guarded=True)
 
 
 class PoolingView(ExplorerView):
     """Synced state of the pooling explorer."""
     _esm = esm("pooling")
     _explorer_name = "pooling explorer"
-    X = traitlets.List().tag(sync=True)
+    X = traitlets.List().tag(sync=True, guarded=True)
     pool_size, stride, padding = _pair_trait(), _pair_trait(), _pair_trait()
-    mode = traitlets.Unicode("max").tag(sync=True)
-    step = traitlets.Int(0).tag(sync=True)
+    mode = traitlets.Unicode("max").tag(sync=True, guarded=True)
+    step = traitlets.Int(0).tag(sync=True, guarded=True)
     x_text = traitlets.Unicode("").tag(sync=True)
+    limits = traitlets.Dict({"side": MAX_SIDE}).tag(sync=True)
 
 
 class PoolingExplorer:
@@ -90,7 +91,7 @@ class PoolingExplorer:
         size = pair(pool_size, "pool_size", 1)
         settings = self._checked(X, size, size if stride is None else stride, padding, mode)
         self.view = PoolingView(X=X.tolist(), x_text=matrix_text(X), **settings)
-        self.view.guard(["X", "pool_size", "stride", "padding", "mode", "step"], self._from_view)
+        self.view.guard(self._from_view)
 
     @staticmethod
     def _checked(X, pool_size, stride, padding, mode, step=0):

@@ -20,7 +20,7 @@ from .._checks import flag
 from ..data import sample_images
 from ..figures import draw_field
 from ..layers import LeNet
-from ..netspec import layers_from_text
+from ..netspec import LIMITS, layers_from_text
 from ..network_fields import NetworkFields
 from .base import CUSTOM_NETWORK as CUSTOM, TypedNetworkView, esm
 
@@ -60,10 +60,11 @@ class ReceptiveView(TypedNetworkView):
     """Synced state of the receptive-field explorer."""
     _esm = esm("netspec", "receptive")
     _explorer_name = "receptive-field explorer"
-    layer = traitlets.Int(1).tag(sync=True)
-    unit = traitlets.List(traitlets.Int(), minlen=2, maxlen=2).tag(sync=True)
+    layer = traitlets.Int(1).tag(sync=True, guarded=True)
+    unit = traitlets.List(traitlets.Int(), minlen=2, maxlen=2).tag(sync=True, guarded=True)
     gradient = traitlets.Bool(False).tag(sync=True)
-    image = traitlets.Int(0).tag(sync=True)
+    image = traitlets.Int(0).tag(sync=True, guarded=True)
+    limits = traitlets.Dict(LIMITS).tag(sync=True)
     images = traitlets.List().tag(sync=True)
     maps = traitlets.Dict().tag(sync=True)
 
@@ -105,7 +106,7 @@ class ReceptiveFieldExplorer:
                                   unit=[0, 0], layer=1)
         self._store_maps()
         self._select(self._layer(layer), unit)
-        self.view.guard(["preset", "net_text", "layer", "unit", "image"], self._from_view)
+        self.view.guard(self._from_view)
         self.view.observe(lambda change: self._store_maps(), names=["net_text", "image"])
 
     def _network(self, preset, text, image):

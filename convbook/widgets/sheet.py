@@ -10,7 +10,7 @@ browser, so the sheet reacts on the static website too.
 import traitlets
 
 from ..netspec import SHEET_LIMITS, NetworkSheet, parse_layers, sheet_input
-from .base import CUSTOM_NETWORK as CUSTOM, TypedNetworkView, esm
+from .base import CUSTOM_NETWORK as CUSTOM, TypedNetworkView, css, esm
 
 __all__ = ["NetworkSheetExplorer", "PRESETS", "HEADER"]
 
@@ -53,9 +53,13 @@ def _input_text(shape):
 class SheetView(TypedNetworkView):
     """Synced state of the network sheet."""
     _esm = esm("netspec", "sheet")
+    _css = css("sheet")
     _explorer_name = "network sheet"
     input_text = traitlets.Unicode("").tag(sync=True)     # the input box, as typed
-    input_shape = traitlets.List(traitlets.Int(), minlen=3, maxlen=3).tag(sync=True)
+    input_shape = traitlets.List(traitlets.Int(), minlen=3, maxlen=3).tag(sync=True,
+                                                                          guarded=True)
+    limits = traitlets.Dict(SHEET_LIMITS).tag(sync=True)
+    header = traitlets.List(HEADER).tag(sync=True)
 
 
 class NetworkSheetExplorer:
@@ -83,7 +87,7 @@ class NetworkSheetExplorer:
         presets = {n: {"text": t, "input": list(s)} for n, (t, s) in PRESETS.items()}
         self.view = SheetView(presets=presets, preset=name, text=text, net_text=text,
                               input_text=_input_text(shape), input_shape=list(shape))
-        self.view.guard(["preset", "net_text", "input_shape"], self._from_view)
+        self.view.guard(self._from_view)
 
     def _from_view(self):
         """The browser changed the network or the input: check and use them."""

@@ -48,14 +48,17 @@ class SlidingView(ExplorerView):
     """Synced state of the sliding-kernel explorer (what the JavaScript view reads and sets)."""
     _esm = esm("sliding")
     _explorer_name = "sliding-kernel explorer"
-    X = traitlets.List().tag(sync=True)
-    K = traitlets.List().tag(sync=True)
-    mode = traitlets.Unicode(MODES[0]).tag(sync=True)
-    step = traitlets.Int(0).tag(sync=True)
+    X = traitlets.List().tag(sync=True, guarded=True)
+    K = traitlets.List().tag(sync=True, guarded=True)
+    mode = traitlets.Unicode(MODES[0]).tag(sync=True, guarded=True)
+    step = traitlets.Int(0).tag(sync=True, guarded=True)
     preset = traitlets.Unicode(CUSTOM).tag(sync=True)
     presets = traitlets.Dict().tag(sync=True)
     x_text = traitlets.Unicode("").tag(sync=True)       # what the text boxes hold (as typed)
     k_text = traitlets.Unicode("").tag(sync=True)
+    modes = traitlets.List(list(MODES)).tag(sync=True)
+    custom = traitlets.Unicode(CUSTOM).tag(sync=True)
+    max_size = traitlets.Int(MAX_SIZE).tag(sync=True)
 
 
 def _whole(value, name):
@@ -95,7 +98,7 @@ class SlidingKernelExplorer:
                                 step=step, preset=CUSTOM if custom else preset, presets=presets,
                                 x_text=matrix_text(self._model.X),
                                 k_text=matrix_text(self._model.K))
-        self.view.guard(["X", "K", "mode", "step"], self._from_view)
+        self.view.guard(self._from_view)
 
     @staticmethod
     def _check_step(step, model):

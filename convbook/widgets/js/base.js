@@ -4,41 +4,6 @@
 // without a kernel. Reader text is only ever set as textContent or a control's value: never
 // parsed as HTML.
 
-const CB_STYLE = `
-.cb-root{font-family:sans-serif;font-size:13px;color:#222;max-width:100%}
-.cb-root *{box-sizing:border-box}
-.cb-controls{display:flex;flex-wrap:wrap;gap:6px 14px;align-items:center;margin:4px 0}
-.cb-controls label{display:inline-flex;align-items:center;gap:6px;white-space:nowrap}
-.cb-controls input[type=range]{width:150px;max-width:40vw}
-.cb-controls select{max-width:88vw}
-.cb-controls input[type=text]{width:22em;max-width:58vw}
-.cb-root button{font:inherit;padding:3px 10px;border:1px solid #555;border-radius:3px;
-  background:#f4f4f4;color:#111;cursor:pointer;min-height:28px}
-.cb-root button[aria-pressed=true]{background:#1d5f57;color:#fff;border-color:#1d5f57}
-.cb-root button:focus-visible,.cb-root input:focus-visible,.cb-root select:focus-visible,
-.cb-root textarea:focus-visible{outline:3px solid #1a5fb4;outline-offset:1px}
-.cb-root textarea{font-family:monospace;font-size:13px;width:100%;min-height:6.5em}
-.cb-row{display:flex;gap:14px;align-items:flex-start;flex-wrap:wrap;margin:4px 0}
-.cb-scroll{max-width:100%;overflow-x:auto}
-.cb-grid{border-collapse:collapse;margin:2px}
-.cb-grid td{min-width:30px;height:30px;text-align:center;font-size:13px;border:1px solid #bbb;
-  background:#f7fbff;color:#222;padding:0 2px;font-variant-numeric:tabular-nums}
-.cb-grid caption{font-weight:bold;font-size:13px;padding-bottom:3px;caption-side:top;
-  text-align:left;white-space:nowrap}
-.cb-grid td.cb-pad{background:#e8e8e8;color:#555}
-.cb-grid td.cb-window{background:#f4a261;color:#111;border:2px solid #222}
-.cb-grid td.cb-out{background:#1d6f65;color:#fff;border:2px solid #222}
-.cb-grid td.cb-win{background:#b83c1e;color:#fff;font-weight:bold}
-.cb-grid td.cb-dim{background:#fff;color:#666}
-.cb-grid td.cb-dropped{background:#fde2e2;color:#8a0000;text-decoration:line-through}
-.cb-grid td.cb-visit{box-shadow:inset 4px 4px 0 -1px #264653}
-.cb-note{margin:4px 0;overflow-wrap:anywhere}
-.cb-error{color:#a4001d;font-weight:bold;margin:4px 0;overflow-wrap:anywhere}
-.cb-edit{display:flex;flex-wrap:wrap;gap:10px;align-items:flex-end}
-.cb-edit>label{display:flex;flex-direction:column;font-weight:bold;flex:1 1 140px;max-width:260px}
-@media (max-width:480px){.cb-grid td{min-width:24px;height:24px;font-size:11px}}
-`;
-
 // --- numbers as text: the same rules as convbook.textfmt --------------------------------------
 
 // v with n decimals as Python's f"{v:.nf}" writes it: toFixed rounds an exact tie (0.125)
@@ -149,11 +114,10 @@ function cbGrid(M, title, styles = new Map(), label = title) {
 
 function cbRow(...parts) { return cbEl("div", {class: "cb-row"}, parts); }
 
-// The root element of a view, with the shared stylesheet.
+// The root element of a view (its stylesheet is the _css trait: css/base.css and its own).
 function cbRoot(el, name) {
   el.replaceChildren();
   const root = cbEl("div", {class: "cb-root", role: "group", "aria-label": name});
-  root.append(cbEl("style", {text: CB_STYLE}));
   el.append(root);
   return root;
 }
@@ -234,6 +198,10 @@ function cbSaver(model) {
     model.save_changes();
   };
 }
+
+// Output size along one axis, floor((n + 2p - d(k-1) - 1) / s) + 1 (convbook.ops.output_shape);
+// less than 1 when the (dilated) window does not fit the padded input.
+function cbOutputSize(n, k, p = 0, s = 1, d = 1) { return Math.floor((n + 2 * p - d * (k - 1) - 1) / s) + 1; }
 
 // Cells of a window: [row, col] of a k_h x k_w block at (top, left), every d-th cell.
 function cbWindow(top, left, kh, kw, dh = 1, dw = 1) {

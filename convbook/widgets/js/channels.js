@@ -2,9 +2,7 @@
 // kernel slice, the partial results are summed (plus a bias) into one output channel, and each
 // output channel has its own stack of slices. State: X (c_i x h x w), K (c_o x c_i x k_h x k_w),
 // bias (one per output channel), out (the output channel shown), step, k_text, bias_text,
-// message. Recomputes convbook.windows.channel_partials and corr2d_multi_in_out + bias.
-
-const CH_MAX_OUT = 6;
+// limits, message. Recomputes convbook.windows.channel_partials and corr2d_multi_in_out + bias.
 
 function chCompute(X, K, bias) {
   return K.map((slices, o) => {
@@ -26,7 +24,7 @@ function render({model, el}) {
   const remove = cbEl("button", {type: "button", text: "\u2212 output channel"});
   add.addEventListener("click", () => {
     const K = get("K");
-    if (K.length >= CH_MAX_OUT) return save({message: `at most ${CH_MAX_OUT} output channels`});
+    if (K.length >= get("limits").out) return save({message: `at most ${get("limits").out} output channels`});
     const next = K[K.length - 1].map((s) => s.map((row) => row.map((v) => v + 1)));
     const o = K.length;
     save({K: [...K, next], bias: [...get("bias"), 0], out: o, message: "",

@@ -9,7 +9,7 @@ const CM_VIEWS = [["Y = M \u00b7 vec X", "matrix"], ["im2col", "im2col"],
 // The model: output size, M, each row's window [{r, c, a, b}], im2col columns and Y.
 function cmModel(X, K, p, s) {
   const nh = X.length, nw = X[0].length, kh = K.length, kw = K[0].length;
-  const oh = Math.floor((nh + 2 * p - kh) / s) + 1, ow = Math.floor((nw + 2 * p - kw) / s) + 1;
+  const oh = cbOutputSize(nh, kh, p, s), ow = cbOutputSize(nw, kw, p, s);
   const rows = oh * ow, windows = [], M = [], columns = [], Y = [];
   for (let t = 0; t < kh * kw; t++) columns.push(new Array(rows).fill(0));
   for (let row = 0; row < rows; row++) {
@@ -38,19 +38,13 @@ function cmProblem(X, K, p, s, limits) {
       return `K must fit inside the padded X: K has ${k} ${axis}, X with padding ${p} only ${n + 2 * p}`;
     }
   }
-  const rows = (Math.floor((X.length + 2 * p - K.length) / s) + 1) *
-               (Math.floor((X[0].length + 2 * p - K[0].length) / s) + 1);
+  const rows = cbOutputSize(X.length, K.length, p, s) * cbOutputSize(X[0].length, K[0].length, p, s);
   if (rows > limits.rows) {
     return `M would have ${rows} rows (one per output cell); at most ${limits.rows} stay ` +
            "readable: use a larger kernel or stride, less padding or a smaller X";
   }
   return "";
 }
-
-// M, M^T, vec X and the im2col columns get up to 25 rows or columns: smaller cells keep them
-// on the page (local to this explorer; the base's cells stay as they are).
-const CM_STYLE = ["M", "MT", "vecX", "columns"].map((name) =>
-  `.cb-grid[data-matrix=${name}] td{min-width:22px;height:22px;font-size:11px;padding:0 1px}`).join("\n");
 
 function cmColumn(v) { return v.map((x) => [x]); }
 
@@ -60,7 +54,6 @@ function cmCells(list) { return new Map(list.map(([i, j, role]) => [`${i},${j}`,
 
 function render({model, el}) {
   const root = cbRoot(el, "convolution-as-a-matrix explorer");
-  root.append(cbEl("style", {text: CM_STYLE}));
   const get = (key) => model.get(key);
   const save = cbSaver(model);
   const limits = get("limits");

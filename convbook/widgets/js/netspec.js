@@ -1,14 +1,13 @@
 // Networks typed as text (the layer language of convbook.netspec), shared by the explorers that
 // read it: nsParse reads the text as parse_layers does, nsSheet computes NetworkSheet's rows.
-// Counts are BigInt, so every parameter and FLOP count is exact however large.
+// Counts are BigInt, so every parameter and FLOP count is exact however large. The limits
+// (convbook.netspec.LIMITS or SHEET_LIMITS) and the preset menu's entry for typed layers come
+// from Python as the explorer's `limits` and `custom` traits.
 
-const NS_LIMITS = {layers: 16, kernel: 32, s: 16, p: 16, d: 8, text: 500, c: 2048, dense: 4096};
-const NS_SHEET_LIMITS = {...NS_LIMITS, layers: 40, text: 1000, side: 1024};
 const NS_TOKEN = /^(?:(\d{1,4})(?:x(\d{1,4}))?|([cspd])(\d{1,4}))$/;
 const NS_ACTIVATIONS = ["relu", "sigmoid", "tanh"];
 const NS_KINDS = ["conv", "pool", "maxpool", "avgpool", ...NS_ACTIVATIONS, "flatten", "dense"];
 const NS_SPATIAL = ["conv", "maxpool", "avgpool"];
-const NS_CUSTOM = "custom (type layers)";       // the preset menu's entry for typed layers
 
 function nsBoth(v) { return `${v[0]}` + (v[1] !== v[0] ? `,${v[1]}` : ""); }
 
@@ -68,7 +67,7 @@ function nsLayer(number, part, limits, flat) {
 }
 
 // The typed layers of text, {layers} or {error} (netspec.parse_layers); never throws.
-function nsParse(text, limits = NS_LIMITS) {
+function nsParse(text, limits) {
   if (typeof text !== "string") return {error: "text must be a string of layers"};
   if (text.length > limits.text) return {error: `text may be at most ${limits.text} characters, got ${text.length}`};
   const parts = text.split(/[;\n]/).map((p) => p.trim()).filter((p) => p);
@@ -104,7 +103,7 @@ function nsSheet(layers, input, channels = 4) {
         rows.push({number, name, l: rowL, error: why});
         return;
       }
-      const out = [0, 1].map((a) => Math.floor(([h, w][a] + 2 * spec.p[a] - span[a]) / spec.s[a]) + 1);
+      const out = [0, 1].map((a) => cbOutputSize([h, w][a], spec.k[a], spec.p[a], spec.s[a], spec.d[a]));
       let cOut = c;
       if (spec.kind === "conv") {          // convbook.ops.conv2d_cost: 2 per multiply-add + 1 per bias
         cOut = spec.c || channels;

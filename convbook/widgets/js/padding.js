@@ -20,7 +20,7 @@ function psGeometry(s) {
         "increase the padding or the input, or shrink the kernel.";
     }
   }
-  g.out = g.fits ? [0, 1].map((a) => Math.floor((g.padded[a] - g.span[a]) / g.s[a]) + 1) : null;
+  g.out = g.fits ? [0, 1].map((a) => cbOutputSize(g.n[a], g.k[a], g.p[a], g.s[a], g.d[a])) : null;
   g.count = g.fits ? g.out[0] * g.out[1] : 0;
   g.dropped = [0, 1].map((a) => {
     if (!g.fits) return [];
@@ -30,7 +30,7 @@ function psGeometry(s) {
   });
   g.formula = [0, 1].map((a) => {
     const num = g.n[a] + 2 * g.p[a] - g.d[a] * (g.k[a] - 1) - 1;
-    const value = num >= 0 ? `floor(${num}/${g.s[a]}) + 1 = ${Math.floor(num / g.s[a]) + 1}`
+    const value = num >= 0 ? `floor(${num}/${g.s[a]}) + 1 = ${cbOutputSize(g.n[a], g.k[a], g.p[a], g.s[a], g.d[a])}`
                            : "no window fits";
     return `${PS_AXES[a]}: floor((${g.n[a]} + 2\u00b7${g.p[a]} \u2212 ${g.d[a]}\u00b7(${g.k[a]}\u22121) ` +
            `\u2212 1) / ${g.s[a]}) + 1 = ${value}`;

@@ -1,13 +1,11 @@
 // The pooling explorer (section 07): a max or average window slides over a matrix. State:
-// X, pool_size, stride, padding (each [h, w]), mode, step, x_text, message. Recomputes what
+// X, pool_size, stride, padding (each [h, w]), mode, step, x_text, limits, message. Recomputes what
 // convbook.ops.pool2d and convbook.windows.max_winners give in Python: max pads with -inf,
 // avg with zeros that count (PyTorch's default), ties go to the first cell in reading order.
 
-const PL_MAX = 12;
-
 function plCompute(X, k, s, p, mode) {
   const n = [X.length, X[0].length];
-  const out = [0, 1].map((a) => Math.floor((n[a] + 2 * p[a] - k[a]) / s[a]) + 1);
+  const out = [0, 1].map((a) => cbOutputSize(n[a], k[a], p[a], s[a]));
   const pad = mode === "max" ? -Infinity : 0;
   const cell = (r, c) => (r >= 0 && r < n[0] && c >= 0 && c < n[1] ? X[r][c] : pad);
   const Y = [], winners = [], windows = [];
@@ -76,7 +74,7 @@ function render({model, el}) {
   const text = cbEl("textarea", {rows: 5, spellcheck: "false"});
   const apply = cbEl("button", {type: "button", text: "apply values"});
   apply.addEventListener("click", () => {
-    const parsed = cbParseMatrix(text.value, "values", PL_MAX);
+    const parsed = cbParseMatrix(text.value, "values", get("limits").side);
     if (parsed.error) return save({x_text: text.value, message: `values refused: ${parsed.error}`});
     settle({}, {X: parsed.value, x_text: text.value});
   });

@@ -2,15 +2,15 @@
 // region and every feature map's region the unit depends on. State: presets, preset, text
 // (the layers box, as typed), net_text (the network in use), layer, unit, gradient, image,
 // images, maps ({key: [png, ...]}: feature maps computed by Python for a network and image),
-// message. The geometry (shapes, closed-form fields, clipping, effective receptive field of
+// custom, limits, message. The geometry (shapes, closed-form fields, clipping, effective receptive field of
 // the uniform-weight network) is recomputed here as convbook.network_fields does in Python
 // (the parser is netspec.js, shared with the network sheet).
 
 
 // The layer text (netspec.js, the language of convbook.netspec) as its spatial layers
 // [{kind, k, s, p, d}] (activations, flatten and dense do not change a field), or {error}.
-function rfParse(text) {
-  const parsed = nsParse(text, NS_LIMITS);
+function rfParse(text, limits) {
+  const parsed = nsParse(text, limits);
   if (parsed.error) return parsed;
   const layers = parsed.layers.filter((l) => NS_SPATIAL.includes(l.kind));
   if (!layers.length) return {error: "model has no Conv2d, MaxPool2d or AvgPool2d layer before any Flatten"};
@@ -25,7 +25,7 @@ function rfShapes(layers, input) {
   const shapes = [input];
   for (let b = 1; b <= layers.length; b++) {
     const l = layers[b - 1], [h, w] = shapes[b - 1];
-    const out = [0, 1].map((a) => Math.floor((shapes[b - 1][a] + 2 * l.p[a] - l.d[a] * (l.k[a] - 1) - 1) / l.s[a]) + 1);
+    const out = [0, 1].map((a) => cbOutputSize(shapes[b - 1][a], l.k[a], l.p[a], l.s[a], l.d[a]));
     const fits = [0, 1].every((a) => l.d[a] * (l.k[a] - 1) + 1 <= shapes[b - 1][a] + 2 * l.p[a]);
     if (!fits) {
       const why = b === 1 ? `its kernel is larger than the ${h}x${w} image padded by ${l.p[0]},${l.p[1]}`
@@ -96,7 +96,7 @@ function rfGradient(layers, input, unit, padded = true) {
   const shapes = [input];
   for (const l of layers) {
     const p = padded ? l.p : [0, 0], prev = shapes[shapes.length - 1];
-    shapes.push([0, 1].map((a) => Math.floor((prev[a] + 2 * p[a] - l.d[a] * (l.k[a] - 1) - 1) / l.s[a]) + 1));
+    shapes.push([0, 1].map((a) => cbOutputSize(prev[a], l.k[a], p[a], l.s[a], l.d[a])));
   }
   let g = shapes[shapes.length - 1].length && Array.from({length: shapes[shapes.length - 1][0]},
     (_, i) => new Float64Array(shapes[shapes.length - 1][1]).map((_, j) => (i === unit[0] && j === unit[1] ? 1 : 0)));
@@ -165,7 +165,7 @@ function render({model, el}) {
   const get = (key) => model.get(key);
   const save = cbSaver(model);
   const netOf = (text) => {
-    const parsed = rfParse(text);
+    const parsed = rfParse(text, get("limits"));
     if (parsed.error) return parsed;
     const shaped = rfShapes(parsed.layers, get("images")[0].shape);
     return shaped.error ? shaped : {layers: parsed.layers, shapes: shaped.shapes};
@@ -178,18 +178,19 @@ function render({model, el}) {
     save({text, preset, net_text: text, layer, unit: [Math.floor(shape[0] / 2), Math.floor(shape[1] / 2)], message: ""});
   };
   const presetMenu = cbEl("select", {"aria-label": "network"});
-  for (const name of [...Object.keys(get("presets")), NS_CUSTOM]) presetMenu.append(cbEl("option", {value: name, text: name}));
+  const custom = get("custom");
+  for (const name of [...Object.keys(get("presets")), custom]) presetMenu.append(cbEl("option", {value: name, text: name}));
   presetMenu.addEventListener("change", () => {
-    if (presetMenu.value !== NS_CUSTOM) useText(get("presets")[presetMenu.value], presetMenu.value);
-    else save({preset: NS_CUSTOM});
+    if (presetMenu.value !== custom) useText(get("presets")[presetMenu.value], presetMenu.value);
+    else save({preset: custom});
   });
   const imageMenu = cbEl("select", {"aria-label": "image"});
   get("images").forEach((im, i) => imageMenu.append(cbEl("option", {value: String(i), text: im.label})));
   imageMenu.addEventListener("change", () => save({image: Number(imageMenu.value)}));
   const text = cbEl("input", {type: "text", spellcheck: "false", "aria-label": "layers"});
   const apply = cbEl("button", {type: "button", text: "use these layers"});
-  apply.addEventListener("click", () => useText(text.value, NS_CUSTOM));
-  text.addEventListener("keydown", (e) => { if (e.key === "Enter") useText(text.value, NS_CUSTOM); });
+  apply.addEventListener("click", () => useText(text.value, custom));
+  text.addEventListener("keydown", (e) => { if (e.key === "Enter") useText(text.value, custom); });
   const layerMenu = cbEl("select", {"aria-label": "layer"});
   layerMenu.addEventListener("change", () => {
     const layer = Number(layerMenu.value), shape = netOf(get("net_text")).shapes[layer], u = get("unit");

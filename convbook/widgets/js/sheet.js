@@ -2,10 +2,9 @@
 // layer the output shape, parameters, FLOPs, receptive field r_l and input jump J_l, any error
 // in its row, and the totals. State: presets ({name: {text, input}}), preset, text (the layers
 // box, as typed), net_text (the network in use), input_text (the input box, as typed),
-// input_shape (in use), message. Everything is recomputed here (netspec.js) as
+// input_shape (in use), custom, limits, header, message. Everything is recomputed here as
 // convbook.netspec.NetworkSheet does in Python.
 
-const NS_HEADER = ["#", "layer", "l", "output C\u00d7H\u00d7W", "parameters", "FLOPs", "r_l", "J_l"];
 const NS_HEADER_TITLES = ["typed layer number", "layer as read", "section 04's number l (conv and pooling only)",
   "output shape", "weights and biases", "2 per multiply-add + 1 per bias, per example",
   "receptive field of an output unit, in input pixels", "jump: input pixels between neighbouring units of the map layer l reads"];
@@ -13,21 +12,21 @@ const NS_HEADER_TITLES = ["typed layer number", "layer as read", "section 04's n
 function nsPair(v) { return v.join("\u00d7"); }
 
 // The input box: "3x224x224" (x, \u00d7, commas or spaces between) -> {value: [C, H, W]} or {error}.
-function nsInput(text) {
+function nsInput(text, limits) {
   const m = /^\s*(\d{1,5})\s*[x\u00d7,\s]\s*(\d{1,5})\s*[x\u00d7,\s]\s*(\d{1,5})\s*$/i.exec(text);
   if (!m) return {error: "input: type channels x height x width, e.g. 1x28x28 or 3x224x224"};
   const [c, h, w] = [m[1], m[2], m[3]].map(Number);
   if (c < 1 || h < 1 || w < 1) return {error: "input: channels, height and width must be >= 1"};
-  if (c > NS_SHEET_LIMITS.c) return {error: `input_shape channels go up to ${NS_SHEET_LIMITS.c}, got ${c}`};
-  if (Math.max(h, w) > NS_SHEET_LIMITS.side) {
-    return {error: `input_shape height/width go up to ${NS_SHEET_LIMITS.side}, got ${h}x${w}`};
+  if (c > limits.c) return {error: `input_shape channels go up to ${limits.c}, got ${c}`};
+  if (Math.max(h, w) > limits.side) {
+    return {error: `input_shape height/width go up to ${limits.side}, got ${h}x${w}`};
   }
   return {value: [c, h, w]};
 }
 
 // The table as cells (NetworkSheetExplorer.cells): header, input, one row per layer, total.
-function nsCells(sheet, input) {
-  const rows = [NS_HEADER, ["0", "input", "", nsPair(input), "", "", "1\u00d71", ""]];
+function nsCells(sheet, input, header) {
+  const rows = [header, ["0", "input", "", nsPair(input), "", "", "1\u00d71", ""]];
   for (const r of sheet.rows) {
     const head = [String(r.number), r.name, r.l === null || r.l === undefined ? "" : String(r.l)];
     if (r.error) { rows.push([...head, r.error]); continue; }
@@ -43,37 +42,29 @@ function render({model, el}) {
   const root = cbRoot(el, "network sheet");
   const get = (key) => model.get(key);
   const save = cbSaver(model);
-  root.append(cbEl("style", {text: `
-.ns-sheet{border-collapse:collapse;font-variant-numeric:tabular-nums;font-size:13px}
-.ns-sheet th,.ns-sheet td{border:1px solid #bbb;padding:2px 6px;text-align:right;white-space:nowrap;height:auto;min-width:0}
-.ns-sheet th{background:#eef2f5;color:#111}
-.ns-sheet td:nth-child(2),.ns-sheet th:nth-child(2){text-align:left;font-family:monospace}
-.ns-sheet td.ns-error{text-align:left;color:#a4001d;font-weight:bold;white-space:normal;min-width:14em}
-.ns-sheet tr.ns-total td{font-weight:bold;border-top:2px solid #222}
-.ns-sheet caption{font-weight:bold;text-align:left;padding-bottom:3px;white-space:normal}
-@media (max-width:480px){.ns-sheet{font-size:11px}.ns-sheet th,.ns-sheet td{padding:1px 3px}}`}));
   // Use the typed layers and input: refused (state and typed text kept) when either is junk.
   const use = (text, inputText, preset) => {
-    const parsed = nsParse(text, NS_SHEET_LIMITS), shape = nsInput(inputText);
+    const parsed = nsParse(text, get("limits")), shape = nsInput(inputText, get("limits"));
     const error = parsed.error || shape.error;
     if (error) return save({text, input_text: inputText, message: `Cannot use these layers: ${error}. Showing the previous sheet.`});
     save({text, input_text: inputText, preset, net_text: text, input_shape: shape.value, message: ""});
   };
   const presetMenu = cbEl("select", {"aria-label": "network"});
-  for (const name of [...Object.keys(get("presets")), NS_CUSTOM]) presetMenu.append(cbEl("option", {value: name, text: name}));
+  const custom = get("custom");
+  for (const name of [...Object.keys(get("presets")), custom]) presetMenu.append(cbEl("option", {value: name, text: name}));
   presetMenu.addEventListener("change", () => {
     const p = get("presets")[presetMenu.value];
     if (p) use(p.text, p.input.join("x"), presetMenu.value);
-    else save({preset: NS_CUSTOM});
+    else save({preset: custom});
   });
   const layers = cbEl("textarea", {spellcheck: "false", "aria-label": "layers", rows: "4"});
   const input = cbEl("input", {type: "text", spellcheck: "false", "aria-label": "input channels x height x width",
                                style: "width:9em"});
   const apply = cbEl("button", {type: "button", text: "update the sheet"});
-  apply.addEventListener("click", () => use(layers.value, input.value, NS_CUSTOM));
-  input.addEventListener("keydown", (e) => { if (e.key === "Enter") use(layers.value, input.value, NS_CUSTOM); });
+  apply.addEventListener("click", () => use(layers.value, input.value, custom));
+  input.addEventListener("keydown", (e) => { if (e.key === "Enter") use(layers.value, input.value, custom); });
   layers.addEventListener("keydown", (e) => {
-    if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) use(layers.value, input.value, NS_CUSTOM);
+    if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) use(layers.value, input.value, custom);
   });
   const error = cbEl("div", {class: "cb-error", role: "alert"});
   const display = cbEl("div", {"aria-live": "polite"});
@@ -89,12 +80,12 @@ function render({model, el}) {
     error, display);
 
   function draw() {
-    const shape = get("input_shape"), sheet = nsSheet(nsParse(get("net_text"), NS_SHEET_LIMITS).layers, shape);
+    const shape = get("input_shape"), sheet = nsSheet(nsParse(get("net_text"), get("limits")).layers, shape);
     presetMenu.value = get("preset");
     if (document.activeElement !== layers) layers.value = get("text");
     if (document.activeElement !== input) input.value = get("input_text");
     error.textContent = get("message");
-    const cells = nsCells(sheet, shape);
+    const cells = nsCells(sheet, shape, get("header"));
     const table = cbEl("table", {class: "cb-grid ns-sheet", "data-matrix": "sheet"});
     table.append(cbEl("caption", {text: "one row per typed layer"}));
     const head = cbEl("thead"), body = cbEl("tbody");

@@ -1,11 +1,8 @@
 // The sliding-kernel explorer (sections 01-03): a kernel moves over an input, one output cell
-// per step. State: X, K (lists of rows), mode, step, preset, presets, x_text, k_text, message.
+// per step. State: X, K (lists of rows), mode, step, preset, presets, x_text, k_text, message,
+// and from Python's constants: modes, custom (the menu entry for typed values), max_size.
 // The output, the window and the arithmetic are recomputed here, as convbook.windows.Sliding
 // does in Python.
-
-const SK_MODES = ["cross-correlation", "convolution"];
-const SK_MAX = 12;
-const SK_CUSTOM = "(custom values)";
 
 function skModel(X, K, mode) {
   const used = mode === "convolution" ? K.slice().reverse().map((row) => row.slice().reverse()) : K;
@@ -32,17 +29,18 @@ function render({model, el}) {
   };
 
   const presetMenu = cbEl("select", {"aria-label": "example"});
-  for (const name of [...Object.keys(get("presets")), SK_CUSTOM]) {
+  const custom = get("custom");
+  for (const name of [...Object.keys(get("presets")), custom]) {
     presetMenu.append(cbEl("option", {value: name, text: name}));
   }
   presetMenu.addEventListener("change", () => {
     const name = presetMenu.value;
-    if (name === SK_CUSTOM) return;
+    if (name === custom) return;
     const [X, K] = get("presets")[name];
     save({X, K, preset: name, step: 0, message: "",
           x_text: cbMatrixText(X), k_text: cbMatrixText(K)});
   });
-  const mode = cbToggle("mode", SK_MODES.map((m) => [m, m]), get("mode"),
+  const mode = cbToggle("mode", get("modes").map((m) => [m, m]), get("mode"),
                         (m) => save({mode: m, message: ""}));
   const stepper = cbStepper("step", () => steps() - 1, () => get("step"),
                             (k) => save({step: k}));
@@ -51,14 +49,14 @@ function render({model, el}) {
   const apply = cbEl("button", {type: "button", text: "apply values"});
   apply.addEventListener("click", () => {
     const typed = {x_text: xText.value, k_text: kText.value};
-    const X = cbParseMatrix(xText.value, "X", SK_MAX), K = cbParseMatrix(kText.value, "K", SK_MAX);
+    const X = cbParseMatrix(xText.value, "X", get("max_size")), K = cbParseMatrix(kText.value, "K", get("max_size"));
     const error = X.error || K.error || (K.value.length > X.value.length ? 
       `K must fit inside X: K has ${K.value.length} rows, X only ${X.value.length}` :
       K.value[0].length > X.value[0].length ?
       `K must fit inside X: K has ${K.value[0].length} columns, X only ${X.value[0].length}` : "");
     if (error) return save({...typed, message: error});        // keep the state and the text
     const m = skModel(X.value, K.value, get("mode"));
-    save({...typed, X: X.value, K: K.value, preset: SK_CUSTOM, message: "",
+    save({...typed, X: X.value, K: K.value, preset: custom, message: "",
           step: Math.min(get("step"), m.Y.length * m.Y[0].length - 1)});
   });
   const display = cbEl("div", {"aria-live": "polite"});
