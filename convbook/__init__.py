@@ -4,8 +4,8 @@ Modules: ops (the arithmetic), matrix (convolution as a matrix), layers (Conv2D,
 receptive (receptive fields); the explorers' models, without widgets: windows (where a window
 goes and what it computes), netspec (the layer language, the network sheet, layer_summary),
 network_fields (the receptive-field explorer's model), widget_state (checks of an explorer's
-state); textfmt (numbers as text), plot and figures (static pictures), animate (jshtml motion), widgets
-(the explorers: anywidget views in JavaScript), exercises (self-checks), data (Fashion-MNIST),
+state); textfmt (numbers as text), plot and figures (static pictures), animate (jshtml
+motion), widgets (the explorers: anywidget views in JavaScript), exercises (self-checks), data (Fashion-MNIST),
 train (training loop), recipe (fast training), probes (gradient norms, shifted images,
 confidence, effective receptive fields).
 """

@@ -1,7 +1,7 @@
 """Motion for the static website: matplotlib animations saved as self-contained jshtml.
 
 ``FuncAnimation.to_jshtml()`` inlines every frame, so the animation plays in a page with no
-kernel and no network. Each animation reuses the drawing code of the matching widget.
+kernel and no network. Each animation reuses the static drawing of the matching explorer.
 
 >>> import matplotlib.pyplot as plt
 >>> fig, ax = plt.subplots()
@@ -72,9 +72,9 @@ def receptive_field_growth(model=None, image=None, gradient=True, interval=1000,
     red = effective receptive field) and the unit on its own feature map (right).
 
     ``model`` defaults to LeNet (seeded weights), ``image`` to a sample ankle boot. Uses the
-    receptive-field widget's drawing (``draw_field``), one frame per conv/pool layer, numbered
-    l = 1, 2, ... as in section 04; the title gives r_l and J_l, the jump of the map layer l
-    reads (section 04's definition, the same as the network sheet's column).
+    receptive-field explorer's static drawing (``draw_field``), one frame per conv/pool layer,
+    numbered l = 1, 2, ... as in section 04; the title gives r_l and J_l, the jump of the map
+    layer l reads (section 04's definition, the same as the network sheet's column).
     """
     import torch
 
@@ -95,8 +95,8 @@ def receptive_field_growth(model=None, image=None, gradient=True, interval=1000,
         b = frame + 1
         unit = tuple(n // 2 for n in net.shapes[b])
         f = net.fields[frame]
-        jump = "\u00d7".join(str(S // s) for S, s in zip(f.stride,
-                                                          layer_window_params(net.layers[frame])[1]))
+        stride = layer_window_params(net.layers[frame])[1]
+        jump = "\u00d7".join(str(S // s) for S, s in zip(f.stride, stride))
         draw_field(ax_in, net.maps[0], net.region(0, b, unit), net.margins[0],
                    f"input: r_{b} = {f.size[0]}\u00d7{f.size[1]}, J_{b} = {jump}",
                    net.gradient(b, unit) if gradient else None)

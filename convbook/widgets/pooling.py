@@ -73,6 +73,7 @@ class PoolingView(ExplorerView):
     step = traitlets.Int(0).tag(sync=True, guarded=True)
     x_text = traitlets.Unicode("").tag(sync=True)
     limits = traitlets.Dict({"side": MAX_SIDE}).tag(sync=True)
+    modes = traitlets.List(list(MODES)).tag(sync=True)
 
 
 class PoolingExplorer:

@@ -70,7 +70,8 @@ def _whole(value, name):
 class SlidingKernelExplorer:
     """Live explorer: input, kernel and output grids; a step slider (with play) moves the window.
 
-    Show it with ``SlidingKernelExplorer().view``; it reacts in JupyterLab and on the static website.
+    Show it with ``SlidingKernelExplorer().view``; it reacts in JupyterLab and on the static
+    website.
     Setters (``set_step``, ``set_position``, ``set_input``, ``set_kernel``, ``set_mode``,
     ``set_preset``) raise ValueError/TypeError naming the argument and the rule; junk typed
     into the view is refused there with a message, keeping the last good state. State:

@@ -1,7 +1,8 @@
 // The pooling explorer (section 07): a max or average window slides over a matrix. State:
-// X, pool_size, stride, padding (each [h, w]), mode, step, x_text, limits, message. Recomputes what
-// convbook.ops.pool2d and convbook.windows.max_winners give in Python: max pads with -inf,
-// avg with zeros that count (PyTorch's default), ties go to the first cell in reading order.
+// X, pool_size, stride, padding (each [h, w]), mode, step, x_text, limits, modes, message.
+// Recomputes what convbook.ops.pool2d and convbook.windows.max_winners give in Python: max
+// pads with -inf, avg with zeros that count (PyTorch's default), ties go to the first cell in
+// reading order.
 
 function plCompute(X, k, s, p, mode) {
   const n = [X.length, X[0].length];
@@ -42,7 +43,7 @@ function render({model, el}) {
   const get = (key) => model.get(key);
   const save = cbSaver(model);
   const current = () => plCompute(get("X"), get("pool_size"), get("stride"), get("padding"), get("mode"));
-  const mode = cbToggle("mode", [["max", "max"], ["avg", "avg"]], get("mode"), (m) => save({mode: m, message: ""}));
+  const mode = cbToggle("mode", get("modes").map((m) => [m, m]), get("mode"), (m) => save({mode: m, message: ""}));
   const stepper = cbStepper("step", () => { const c = current(); return c.out[0] * c.out[1] - 1; },
                             () => get("step"), (k) => save({step: k}));
   // The settings, each clamped so a window always fits: window <= input, padding <= window / 2.
