@@ -151,23 +151,3 @@ def test_confidence_and_effective_receptive_field():
     assert (cols.min().item(), cols.max().item()) == (8, 21)
     with pytest.raises(ValueError, match="unit must lie inside"):
         probes.effective_receptive_field(net[:4], torch.rand(1, 28, 28), (10, 0))
-
-
-def test_lenet_exercise_checks(capsys):
-    from convbook import exercises as E
-
-    assert E.check_modern_lenet(LeNet(activation=nn.ReLU, pool=nn.MaxPool2d))
-    assert capsys.readouterr().out.startswith("PASS: ")
-    assert not E.check_modern_lenet(LeNet())
-    assert not E.check_modern_lenet(LeNet(activation=nn.ReLU))
-    assert not E.check_modern_lenet(nn.Sequential(nn.ReLU(), nn.MaxPool2d(2)))
-    assert "Hint:" in capsys.readouterr().out
-    assert not E.check_modern_lenet(None)
-    a, b = torch.zeros(3, 4, 4), torch.zeros(3, 4, 4)
-    b[2] = 1.0
-    b[0, 0, 0] = 5.0
-    assert E.check_most_different_map(2, a, b) and not E.check_most_different_map(0, a, b)
-    with pytest.raises(ValueError, match="maps_a and maps_b must be C x H x W"):
-        E.check_most_different_map(0, a, b[0])
-    assert E.check_lenet_shape((16, 10, 10), 3) and not E.check_lenet_shape((16, 14, 14), 3)
-    assert E.check_lenet_parameters(48120, 7) and E.check_chance_loss(2.3026)
