@@ -12,7 +12,7 @@ import math
 
 import torch
 
-from ._checks import positive_int
+from ._checks import positive_int, positive_number
 from .layers import BatchNormLeNet
 from .train import train
 
@@ -36,8 +36,7 @@ def one_cycle(optimizer, total_steps, max_lr, warmup=0.25):
     [0.0004, 0.01, 0.0093, 0.0075, 0.005, 0.0025, 0.0007, 0.0]
     """
     total_steps = positive_int(total_steps, "total_steps")
-    if isinstance(max_lr, bool) or not isinstance(max_lr, (int, float)) or not max_lr > 0:
-        raise ValueError(f"max_lr must be a positive number, got {max_lr!r}")
+    positive_number(max_lr, "max_lr")
     if not 0 < warmup < 1:
         raise ValueError(f"warmup must be a fraction between 0 and 1, got {warmup!r}")
     if warmup * total_steps < 2:

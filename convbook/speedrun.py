@@ -29,7 +29,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from ._checks import flag, positive_int
+from ._checks import flag, positive_int, positive_number
 from .recipe import one_cycle
 from .train import _as_pair
 
@@ -256,10 +256,8 @@ def speed_train(train_data, test_data, net=None, epochs=SPEED_RECIPE["epochs"],
     X_test, y_test = _as_pair(test_data, "test_data")
     batch_size = positive_int(batch_size, "batch_size")
     evals = positive_int(evals, "evals")
-    if isinstance(epochs, bool) or not isinstance(epochs, Real) or not 0 < epochs < math.inf:
-        raise ValueError(f"epochs must be a positive number, got {epochs!r}")
-    if isinstance(max_lr, bool) or not isinstance(max_lr, Real) or not 0 < max_lr < math.inf:
-        raise ValueError(f"max_lr must be a positive number, got {max_lr!r}")
+    positive_number(epochs, "epochs")
+    positive_number(max_lr, "max_lr")
     if schedule not in ("one-cycle", "constant"):
         raise ValueError(f"schedule must be 'one-cycle' or 'constant', got {schedule!r}")
     if stop_at is not None and (isinstance(stop_at, bool) or not isinstance(stop_at, Real)):

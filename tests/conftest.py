@@ -4,6 +4,8 @@ import pytest
 import torch
 
 from convbook.data import FASHION_MNIST_LABELS
+from convbook.layers import ModernLeNet
+from convbook.train import train
 
 
 def assert_passes_then_fails(check, args, solution, wrong, capsys):
@@ -48,3 +50,25 @@ def uint8_confusion_counts():
     counts[6, 0] = 90
     counts[0, 6] = 60
     return counts, FASHION_MNIST_LABELS[6], FASHION_MNIST_LABELS[0]
+
+
+def quadrant_data(n=240, seed=0):
+    """28x28 uint8 images with one bright 14x14 quadrant; the label is the quadrant (4 classes)."""
+    g = torch.Generator().manual_seed(seed)
+    X = torch.randint(0, 60, (n, 28, 28), generator=g, dtype=torch.uint8)
+    y = torch.arange(n) % 4
+    for i, q in enumerate(y.tolist()):
+        r, c = divmod(q, 2)
+        X[i, 14 * r:14 * r + 14, 14 * c:14 * c + 14] += 150
+    return X, y
+
+
+def small_run(seed=0, epochs=2, **kwargs):
+    """A ModernLeNet trained on quadrant_data() with Adam, silently: (net, history)."""
+    torch.manual_seed(0)
+    net = ModernLeNet(num_classes=4)
+    X, y = quadrant_data()
+    options = dict(epochs=epochs, lr=0.01, optimizer="adam", batch_size=32, seed=seed,
+                   progress=False, live=False, log=lambda line: None)
+    options.update(kwargs)
+    return net, train(net, (X, y), (X[:80], y[:80]), **options)
