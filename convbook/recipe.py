@@ -16,11 +16,12 @@ from ._checks import positive_int, positive_number
 from .layers import BatchNormLeNet
 from .train import train
 
-__all__ = ["FAST_RECIPE", "one_cycle", "train_fast"]
+__all__ = ["BATCHNORM_LENET_RECIPE", "one_cycle", "train_fast"]
 
-# test accuracy 0.869, 0.900, 0.910 after epochs 1-3 (Fashion-MNIST 2017-08-26 split, seed 0,
+# train_fast's settings for the BatchNorm LeNet (Adam, one-cycle schedule): test accuracy
+# 0.869, 0.900, 0.910 after epochs 1-3 (Fashion-MNIST 2017-08-26 split, seed 0,
 # one thread); benchmarks/bench_train.py times it against the modern LeNet
-FAST_RECIPE = {"epochs": 3, "batch_size": 256, "max_lr": 0.01}
+BATCHNORM_LENET_RECIPE = {"epochs": 3, "batch_size": 256, "max_lr": 0.01}
 
 
 def one_cycle(optimizer, total_steps, max_lr, warmup=0.25):
@@ -52,9 +53,9 @@ def one_cycle(optimizer, total_steps, max_lr, warmup=0.25):
     return step
 
 
-def train_fast(train_data, test_data=None, epochs=FAST_RECIPE["epochs"],
-               batch_size=FAST_RECIPE["batch_size"], max_lr=FAST_RECIPE["max_lr"], seed=0,
-               net=None, **kwargs):
+def train_fast(train_data, test_data=None, epochs=BATCHNORM_LENET_RECIPE["epochs"],
+               batch_size=BATCHNORM_LENET_RECIPE["batch_size"],
+               max_lr=BATCHNORM_LENET_RECIPE["max_lr"], seed=0, net=None, **kwargs):
     """Train a :class:`~convbook.layers.BatchNormLeNet` (or ``net``) with Adam and a one-cycle
     schedule; returns ``(net, history)``. Other keyword arguments go to
     :func:`convbook.train.train`. Seed torch first for the same initial weights."""

@@ -34,7 +34,7 @@ from .display import LivePlot, ProgressBar, in_notebook
 from .ops import conv2d_cost
 
 __all__ = ["History", "train", "evaluate_accuracy", "predict", "confusion_matrix", "as_images",
-           "init_xavier", "layer_summary"]
+           "as_labelled_images", "init_xavier", "layer_summary"]
 
 
 @dataclass
@@ -88,7 +88,9 @@ def as_images(X, name="X"):
     return X.float()
 
 
-def _as_pair(data, name):
+def as_labelled_images(data, name):
+    """An (images, labels) pair checked and converted: images by :func:`as_images`, labels a
+    1-D integer tensor (int64) with one label per image."""
     if not (isinstance(data, (tuple, list)) and len(data) == 2):
         raise TypeError(f"{name} must be an (images, labels) pair of tensors, got "
                         f"{type(data).__name__}")
@@ -127,15 +129,33 @@ def predict(net, X, batch_size=1024):
         net.train(was_training)
 
 
-def evaluate_accuracy(net, X, y, batch_size=1024):
-    """Fraction of ``X`` that ``net`` classifies as ``y``.
+def evaluate_accuracy(net, X, y, batch_size=1024, inference=True, images=True):
+    """Fraction of ``X`` that ``net`` classifies as ``y``: the one accuracy both training loops
+    (:func:`train`, :func:`convbook.speedrun.speed_train`) use. The net runs in evaluation mode,
+    in batches of ``batch_size``, and gets its mode (training or evaluation) back afterwards.
+
+    ``images=True``: ``X`` holds images as :func:`as_images` reads them (uint8 0..255 scaled to
+    [0, 1], a channel axis added to N x H x W; floating-point images, normalised or not, kept
+    as they are) and ``y`` one integer label per image. ``images=False``: ``X`` goes to the net
+    unchanged (e.g. what frozen leading layers made of the images). ``inference``: run under
+    ``torch.inference_mode`` (False: with autograd recording, as a naive loop would).
 
     >>> net = nn.Sequential(nn.Flatten(), nn.Linear(4, 2))
     >>> evaluate_accuracy(net, torch.zeros(3, 2, 2), torch.tensor([0, 0, 0])) in (0.0, 1.0)
     True
     """
-    X, y = _as_pair((X, y), "(X, y)")
-    return (predict(net, X, batch_size) == y).float().mean().item()
+    if flag(images, "images"):
+        X, y = as_labelled_images((X, y), "(X, y)")
+    batch_size = positive_int(batch_size, "batch_size")
+    was_training = net.training
+    net.eval()
+    try:
+        with torch.inference_mode() if flag(inference, "inference") else torch.enable_grad():
+            correct = sum(int((net(X[i:i + batch_size]).argmax(1) == y[i:i + batch_size]).sum())
+                          for i in range(0, len(X), batch_size))
+    finally:
+        net.train(was_training)
+    return correct / len(X)
 
 
 def confusion_matrix(y_true, y_pred, num_classes=10):
@@ -294,8 +314,8 @@ def train(net, train_data, test_data=None, epochs=10, lr=0.9, optimizer="sgd", b
     called = time.perf_counter()
     if not isinstance(net, nn.Module):
         raise TypeError(f"net must be a torch.nn.Module, got {type(net).__name__}")
-    X, y = _as_pair(train_data, "train_data")
-    test = _as_pair(test_data, "test_data") if test_data is not None else None
+    X, y = as_labelled_images(train_data, "train_data")
+    test = as_labelled_images(test_data, "test_data") if test_data is not None else None
     epochs = positive_int(epochs, "epochs")
     batch_size = positive_int(batch_size, "batch_size")
     updates_per_epoch = positive_int(updates_per_epoch, "updates_per_epoch")

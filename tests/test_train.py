@@ -66,6 +66,23 @@ def test_evaluate_accuracy_and_predict():
     assert net.training                                   # mode restored
 
 
+def test_evaluate_accuracy_takes_features_as_they_are_and_restores_either_mode():
+    """speed_train evaluates what frozen layers made of the images (images=False), with or
+    without inference mode; the net's mode comes back whichever it was."""
+    net = nn.Linear(3, 2)
+    with torch.no_grad():
+        net.weight.copy_(torch.tensor([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]))
+        net.bias.zero_()
+    X, y = torch.tensor([[2.0, 1.0, 0.0], [0.0, 1.0, 0.0], [1.0, 0.0, 0.0]]), torch.tensor([0, 1, 1])
+    for mode in (False, True):
+        net.train(mode)
+        for inference in (True, False):
+            assert T.evaluate_accuracy(net, X, y, 2, inference, images=False) == 2 / 3
+            assert net.training is mode
+    with pytest.raises(ValueError, match="N x H x W"):
+        T.evaluate_accuracy(net, X, y)            # images=True: 2-D rows are not images
+
+
 def test_as_images():
     X = torch.full((2, 5, 5), 255, dtype=torch.uint8)
     out = T.as_images(X)
