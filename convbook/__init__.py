@@ -4,8 +4,8 @@ Modules: ops (the arithmetic), matrix (convolution as a matrix), layers (Conv2D,
 receptive (receptive fields), geometry and netspec (what the explorers show, without widgets),
 textfmt (numbers as text), plot and figures (static pictures), animate (jshtml motion), widgets
 (the explorers: anywidget views in JavaScript), exercises (self-checks), data (Fashion-MNIST),
-train (training loop), recipe (fast training), probes (gradient norms, shifted images,
-confidence, effective receptive fields).
+train (training loop and accuracy), display (a run's live plot and progress bar), recipe
+(fast training), probes (gradient norms, shifted images, confidence, effective receptive fields).
 """
 from importlib.metadata import PackageNotFoundError, version
 

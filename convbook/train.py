@@ -1,4 +1,4 @@
-"""Training on data held in memory: shuffled mini-batches by index, accuracy, progress, live plot.
+"""Training on data held in memory: shuffled mini-batches by index, and accuracy.
 
 >>> import torch
 >>> from convbook.layers import LeNet
@@ -14,7 +14,9 @@ epoch 2/2: loss ...
 The whole data set stays in memory as one float tensor; each epoch draws a permutation from a
 seeded ``torch.Generator`` and gathers batches by index, so there are no DataLoader workers and
 the same seed gives the same run. In Jupyter (JupyterLab, VS Code) ``train`` redraws a
-loss/accuracy figure in place; in a plain ``python`` run it prints one line per epoch instead.
+loss/accuracy figure in place (:mod:`convbook.display`); in a plain ``python`` run it prints
+one line per epoch instead. :func:`evaluate_accuracy` is the one accuracy function of both
+training loops (this one and :func:`convbook.speedrun.speed_train`).
 
 Interrupting a run (Ctrl-C, or the notebook's stop button) keeps the epochs already completed:
 ``train`` returns them (``history.interrupted`` is True) and says how to continue. A loss that
