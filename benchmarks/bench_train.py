@@ -44,7 +44,7 @@ from torch.utils.data import DataLoader, Dataset
 from convbook.data import load_fashion_mnist
 from convbook.layers import LeNet, ModernLeNet
 from convbook.netspec import layer_summary
-from convbook.speedrun import SPEED_RECIPE, FastNet, speed_train
+from convbook.speedrun import FASTNET_RECIPE, FastNet, speed_train
 from convbook.train import init_xavier, train
 
 ROUNDS, BATCH, LR, WORKERS = 3, 256, 0.9, 4
@@ -137,7 +137,7 @@ def time_to_accuracy(data):
     print(f"modern LeNet: ReLU, max pooling, Adam 0.003, batch 256, evaluated every epoch "
           f"(convbook.train.train)")
     print(f"fast recipe: FastNet ({FASTNET_PARAMS:,} parameters, LeNet has 61,706), "
-          f"convbook.speedrun.speed_train {SPEED_RECIPE}, stopping at the first evaluation "
+          f"convbook.speedrun.speed_train {FASTNET_RECIPE}, stopping at the first evaluation "
           f">= {TARGET}; round r uses seed r")
     print(f"{'round':<7}{'modern LeNet':>14}{'fast recipe':>13}{'prepare':>9}{'fast acc':>10}"
           f"{'loop ex/s':>11}{'matmul GFLOP/s':>16}")

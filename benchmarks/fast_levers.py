@@ -1,6 +1,6 @@
 """The levers of the fast recipe, one at a time: time-to-accuracy curves for section 08.
 
-Each run is convbook.speedrun.speed_train with the recipe (convbook.speedrun.SPEED_RECIPE,
+Each run is convbook.speedrun.speed_train with the recipe (convbook.speedrun.FASTNET_RECIPE,
 FastNet with a whitened, frozen first layer) and exactly one change,
 seed 0, evaluated on the full test set at EVALS evenly spaced points. Each run records test
 accuracy against seconds since the call without the evaluations (so converting the data,
@@ -41,11 +41,11 @@ from torch import nn
 
 from convbook.data import load_fashion_mnist
 from convbook.layers import BatchNormLeNet
-from convbook.speedrun import SPEED_RECIPE, FastNet, speed_train
+from convbook.speedrun import FASTNET_RECIPE, FastNet, speed_train
 
 RESULTS = Path(__file__).resolve().parent.parent / "book" / "data" / "fast_levers.json"
 EVALS = 8
-LR, BATCH = SPEED_RECIPE["max_lr"], SPEED_RECIPE["batch_size"]
+LR, BATCH = FASTNET_RECIPE["max_lr"], FASTNET_RECIPE["batch_size"]
 
 # lever -> [(label, keyword arguments of speed_train, network class and its arguments)]
 LEVERS = {
@@ -107,7 +107,7 @@ def main():
     speed_train(warm, (data.test[0][:1000], data.test[1][:1000]), epochs=1, evals=1)
     results = {"meta": {"source": data.source, "torch": torch.__version__,
                         "machine": platform.machine(), "cpus": os.cpu_count(),
-                        "threads": threads, "recipe": SPEED_RECIPE, "evals": EVALS,
+                        "threads": threads, "recipe": FASTNET_RECIPE, "evals": EVALS,
                         "load_average_before": os.getloadavg()[0],
                         "matmul_gflops": matmul_gflops()},
                "levers": {}}

@@ -6,7 +6,8 @@ goes and what it computes), netspec (the layer language, the network sheet, laye
 network_fields (the receptive-field explorer's model), widget_state (checks of an explorer's
 state); textfmt (numbers as text), plot and figures (static pictures), animate (jshtml
 motion), widgets (the explorers: anywidget views in JavaScript), exercises (self-checks), data (Fashion-MNIST),
-train (training loop), recipe (fast training), probes (gradient norms, shifted images,
+train (training loop and accuracy), display (a run's live plot and
+progress bar), recipe (fast training), probes (gradient norms, shifted images,
 confidence, effective receptive fields).
 """
 from importlib.metadata import PackageNotFoundError, version

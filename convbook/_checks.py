@@ -1,6 +1,7 @@
 """Argument checks shared by the ops: each raises before any work, naming the argument and the rule."""
+import math
 import reprlib
-from numbers import Integral
+from numbers import Integral, Real
 
 import torch
 
@@ -72,6 +73,14 @@ def positive_int(value, name):
     if value < 1:
         raise ValueError(f"{name} must be a positive int (>= 1), got {_short(value)}")
     return int(value)
+
+
+def positive_number(value, name, unit=""):
+    """A real number > 0 and finite (int or float, not a bool), e.g. a learning rate or a
+    timeout; ``unit`` ends the rule, e.g. " of seconds"."""
+    if isinstance(value, bool) or not isinstance(value, Real) or not 0 < value < math.inf:
+        raise ValueError(f"{name} must be a positive finite number{unit}, got {_short(value)}")
+    return value
 
 
 def flag(value, name):

@@ -12,15 +12,16 @@ import math
 
 import torch
 
-from ._checks import positive_int
+from ._checks import positive_int, positive_number
 from .layers import BatchNormLeNet
 from .train import train
 
-__all__ = ["FAST_RECIPE", "one_cycle", "train_fast"]
+__all__ = ["BATCHNORM_LENET_RECIPE", "one_cycle", "train_fast"]
 
-# test accuracy 0.869, 0.900, 0.910 after epochs 1-3 (Fashion-MNIST 2017-08-26 split, seed 0,
+# train_fast's settings for the BatchNorm LeNet (Adam, one-cycle schedule): test accuracy
+# 0.869, 0.900, 0.910 after epochs 1-3 (Fashion-MNIST 2017-08-26 split, seed 0,
 # one thread); benchmarks/bench_train.py times it against the modern LeNet
-FAST_RECIPE = {"epochs": 3, "batch_size": 256, "max_lr": 0.01}
+BATCHNORM_LENET_RECIPE = {"epochs": 3, "batch_size": 256, "max_lr": 0.01}
 
 
 def one_cycle(optimizer, total_steps, max_lr, warmup=0.25):
@@ -36,8 +37,7 @@ def one_cycle(optimizer, total_steps, max_lr, warmup=0.25):
     [0.0004, 0.01, 0.0093, 0.0075, 0.005, 0.0025, 0.0007, 0.0]
     """
     total_steps = positive_int(total_steps, "total_steps")
-    if isinstance(max_lr, bool) or not isinstance(max_lr, (int, float)) or not max_lr > 0:
-        raise ValueError(f"max_lr must be a positive number, got {max_lr!r}")
+    positive_number(max_lr, "max_lr")
     if not 0 < warmup < 1:
         raise ValueError(f"warmup must be a fraction between 0 and 1, got {warmup!r}")
     if warmup * total_steps < 2:
@@ -53,9 +53,9 @@ def one_cycle(optimizer, total_steps, max_lr, warmup=0.25):
     return step
 
 
-def train_fast(train_data, test_data=None, epochs=FAST_RECIPE["epochs"],
-               batch_size=FAST_RECIPE["batch_size"], max_lr=FAST_RECIPE["max_lr"], seed=0,
-               net=None, **kwargs):
+def train_fast(train_data, test_data=None, epochs=BATCHNORM_LENET_RECIPE["epochs"],
+               batch_size=BATCHNORM_LENET_RECIPE["batch_size"],
+               max_lr=BATCHNORM_LENET_RECIPE["max_lr"], seed=0, net=None, **kwargs):
     """Train a :class:`~convbook.layers.BatchNormLeNet` (or ``net``) with Adam and a one-cycle
     schedule; returns ``(net, history)``. Other keyword arguments go to
     :func:`convbook.train.train`. Seed torch first for the same initial weights."""

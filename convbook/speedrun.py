@@ -29,19 +29,20 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from ._checks import flag, positive_int
+from ._checks import flag, positive_int, positive_number
 from .recipe import one_cycle
-from .train import _as_pair
+from .train import as_labelled_images, evaluate_accuracy
 
-__all__ = ["FastNet", "SPEED_RECIPE", "SpeedRun", "speed_train", "accuracy", "normalise",
+__all__ = ["FastNet", "FASTNET_RECIPE", "SpeedRun", "speed_train", "normalise",
            "whitening_filters", "whiten_first_conv", "frozen_prefix", "show_levers",
            "FASHION_MEAN", "FASHION_STD"]
 
 # pixel mean and standard deviation of the Fashion-MNIST training images (scaled to [0, 1])
 FASHION_MEAN, FASHION_STD = 0.2860, 0.3530
 
-# the recipe benchmarks/bench_train.py times (median of 3) and section 08 trains
-SPEED_RECIPE = {"epochs": 1.5, "batch_size": 128, "max_lr": 0.014, "betas": (0.9, 0.99),
+# speed_train's settings for FastNet: the recipe benchmarks/bench_train.py times (median of 3)
+# and section 08 trains
+FASTNET_RECIPE = {"epochs": 1.5, "batch_size": 128, "max_lr": 0.014, "betas": (0.9, 0.99),
                 "evals": 4}
 
 
@@ -186,24 +187,6 @@ def normalise(X, channels_last=True):
     return X.contiguous(memory_format=torch.channels_last) if channels_last else X.contiguous()
 
 
-def accuracy(net, X, y, inference=True, batch_size=1000):
-    """Fraction of the (normalised) images ``X`` that ``net`` classifies as ``y``, in
-    evaluation mode; under ``torch.inference_mode`` if ``inference``, else with autograd
-    recording as a naive loop would.
-
-    >>> accuracy(nn.Sequential(nn.Flatten(), nn.Linear(4, 2)), torch.zeros(3, 1, 2, 2),
-    ...          torch.zeros(3, dtype=torch.long)) in (0.0, 1.0)
-    True
-    """
-    net.eval()
-    context = torch.inference_mode() if inference else torch.enable_grad()
-    with context:
-        correct = sum(int((net(X[i:i + batch_size]).argmax(1) == y[i:i + batch_size]).sum())
-                      for i in range(0, len(X), batch_size))
-    net.train()
-    return correct / len(X)
-
-
 def _slice(net, start, stop):
     """Layers ``start:stop`` of ``net`` as a plain Sequential sharing their parameters
     (slicing a subclass of Sequential would call the subclass's constructor)."""
@@ -225,9 +208,9 @@ def _run_once(layers, X, batch_size=500):
     return out
 
 
-def speed_train(train_data, test_data, net=None, epochs=SPEED_RECIPE["epochs"],
-                batch_size=SPEED_RECIPE["batch_size"], max_lr=SPEED_RECIPE["max_lr"],
-                betas=SPEED_RECIPE["betas"], evals=SPEED_RECIPE["evals"],
+def speed_train(train_data, test_data, net=None, epochs=FASTNET_RECIPE["epochs"],
+                batch_size=FASTNET_RECIPE["batch_size"], max_lr=FASTNET_RECIPE["max_lr"],
+                betas=FASTNET_RECIPE["betas"], evals=FASTNET_RECIPE["evals"],
                 schedule="one-cycle", channels_last=True, inference_eval=True, init=None,
                 whiten=True, cache=False, stop_at=None, seed=0, threads=None):
     """Train ``net`` (default: a new :class:`FastNet`) with Adam for ``epochs`` (may be
@@ -252,14 +235,12 @@ def speed_train(train_data, test_data, net=None, epochs=SPEED_RECIPE["epochs"],
     layers are included.
     """
     called, called_cpu = time.perf_counter(), time.process_time()
-    X, y = _as_pair(train_data, "train_data")
-    X_test, y_test = _as_pair(test_data, "test_data")
+    X, y = as_labelled_images(train_data, "train_data")
+    X_test, y_test = as_labelled_images(test_data, "test_data")
     batch_size = positive_int(batch_size, "batch_size")
     evals = positive_int(evals, "evals")
-    if isinstance(epochs, bool) or not isinstance(epochs, Real) or not 0 < epochs < math.inf:
-        raise ValueError(f"epochs must be a positive number, got {epochs!r}")
-    if isinstance(max_lr, bool) or not isinstance(max_lr, Real) or not 0 < max_lr < math.inf:
-        raise ValueError(f"max_lr must be a positive number, got {max_lr!r}")
+    positive_number(epochs, "epochs")
+    positive_number(max_lr, "max_lr")
     if schedule not in ("one-cycle", "constant"):
         raise ValueError(f"schedule must be 'one-cycle' or 'constant', got {schedule!r}")
     if stop_at is not None and (isinstance(stop_at, bool) or not isinstance(stop_at, Real)):
@@ -315,7 +296,8 @@ def speed_train(train_data, test_data, net=None, epochs=SPEED_RECIPE["epochs"],
                                              f"{step}: use a smaller max_lr (now {max_lr})")
                 tick, tick_cpu = time.perf_counter(), time.process_time()
                 training, cpu = training + tick - start, cpu + tick_cpu - start_cpu
-                run.test_acc.append(accuracy(body, X_test, y_test, inference_eval, eval_batch))
+                run.test_acc.append(evaluate_accuracy(body, X_test, y_test, eval_batch,
+                                                       inference_eval, images=False))
                 start, start_cpu = time.perf_counter(), time.process_time()
                 run.eval_seconds.append(start - tick)
                 run.cpu_seconds.append(cpu)

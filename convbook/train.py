@@ -1,4 +1,4 @@
-"""Training on data held in memory: shuffled mini-batches by index, accuracy, progress, live plot.
+"""Training on data held in memory: shuffled mini-batches by index, and accuracy.
 
 >>> import torch
 >>> from convbook.layers import LeNet
@@ -14,27 +14,29 @@ epoch 2/2: loss ...
 The whole data set stays in memory as one float tensor; each epoch draws a permutation from a
 seeded ``torch.Generator`` and gathers batches by index, so there are no DataLoader workers and
 the same seed gives the same run. In Jupyter (JupyterLab, VS Code) ``train`` redraws a
-loss/accuracy figure in place; in a plain ``python`` run it prints one line per epoch instead.
+loss/accuracy figure in place (:mod:`convbook.display`); in a plain ``python`` run it prints
+one line per epoch instead. :func:`evaluate_accuracy` is the one accuracy function of both
+training loops (this one and :func:`convbook.speedrun.speed_train`).
 
 Interrupting a run (Ctrl-C, or the notebook's stop button) keeps the epochs already completed:
 ``train`` returns them (``history.interrupted`` is True) and says how to continue. A loss that
 becomes nan or inf stops the run with a message naming the epoch and batch.
 """
-import io
 import math
 import time
 from dataclasses import dataclass, field
-from numbers import Integral, Real
+from numbers import Integral
 
 import torch
 from torch import nn
 from torch.nn import functional as F
 
-from ._checks import flag, positive_int
+from ._checks import flag, positive_int, positive_number
+from .display import LivePlot, ProgressBar, in_notebook
 from .ops import conv2d_cost
 
 __all__ = ["History", "train", "evaluate_accuracy", "predict", "confusion_matrix", "as_images",
-           "init_xavier", "plot_history", "in_notebook"]
+           "as_labelled_images", "init_xavier"]
 
 
 @dataclass
@@ -88,7 +90,9 @@ def as_images(X, name="X"):
     return X.float()
 
 
-def _as_pair(data, name):
+def as_labelled_images(data, name):
+    """An (images, labels) pair checked and converted: images by :func:`as_images`, labels a
+    1-D integer tensor (int64) with one label per image."""
     if not (isinstance(data, (tuple, list)) and len(data) == 2):
         raise TypeError(f"{name} must be an (images, labels) pair of tensors, got "
                         f"{type(data).__name__}")
@@ -127,15 +131,33 @@ def predict(net, X, batch_size=1024):
         net.train(was_training)
 
 
-def evaluate_accuracy(net, X, y, batch_size=1024):
-    """Fraction of ``X`` that ``net`` classifies as ``y``.
+def evaluate_accuracy(net, X, y, batch_size=1024, inference=True, images=True):
+    """Fraction of ``X`` that ``net`` classifies as ``y``: the one accuracy both training loops
+    (:func:`train`, :func:`convbook.speedrun.speed_train`) use. The net runs in evaluation mode,
+    in batches of ``batch_size``, and gets its mode (training or evaluation) back afterwards.
+
+    ``images=True``: ``X`` holds images as :func:`as_images` reads them (uint8 0..255 scaled to
+    [0, 1], a channel axis added to N x H x W; floating-point images, normalised or not, kept
+    as they are) and ``y`` one integer label per image. ``images=False``: ``X`` goes to the net
+    unchanged (e.g. what frozen leading layers made of the images). ``inference``: run under
+    ``torch.inference_mode`` (False: with autograd recording, as a naive loop would).
 
     >>> net = nn.Sequential(nn.Flatten(), nn.Linear(4, 2))
     >>> evaluate_accuracy(net, torch.zeros(3, 2, 2), torch.tensor([0, 0, 0])) in (0.0, 1.0)
     True
     """
-    X, y = _as_pair((X, y), "(X, y)")
-    return (predict(net, X, batch_size) == y).float().mean().item()
+    if flag(images, "images"):
+        X, y = as_labelled_images((X, y), "(X, y)")
+    batch_size = positive_int(batch_size, "batch_size")
+    was_training = net.training
+    net.eval()
+    try:
+        with torch.inference_mode() if flag(inference, "inference") else torch.enable_grad():
+            correct = sum(int((net(X[i:i + batch_size]).argmax(1) == y[i:i + batch_size]).sum())
+                          for i in range(0, len(X), batch_size))
+    finally:
+        net.train(was_training)
+    return correct / len(X)
 
 
 def confusion_matrix(y_true, y_pred, num_classes=10):
@@ -156,133 +178,10 @@ def confusion_matrix(y_true, y_pred, num_classes=10):
     return counts.reshape(num_classes, num_classes)
 
 
-def in_notebook():
-    """True inside a Jupyter kernel (JupyterLab, classic Notebook, VS Code notebooks)."""
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return False
-    shell = get_ipython()
-    return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"
-
-
-def plot_history(history, ax=None, label=""):
-    """Draw training loss, train accuracy and test accuracy against epochs on ``ax``.
-
-    >>> import matplotlib.figure
-    >>> h = History(train_loss=[1.0, 0.5], train_acc=[0.6, 0.8], test_acc=[0.6, 0.7])
-    >>> plot_history(h, matplotlib.figure.Figure().add_subplot()).get_xlabel()
-    'epoch'
-    """
-    if ax is None:
-        import matplotlib.pyplot as plt
-        ax = plt.figure(figsize=(5, 3.2)).add_subplot()
-    prefix = f"{label} " if label else ""
-    if history.steps:
-        t, loss, acc = zip(*history.steps)
-    else:
-        t = range(1, len(history.train_loss) + 1)
-        loss, acc = history.train_loss, history.train_acc
-    ax.plot(t, loss, color="C0", label=f"{prefix}train loss")
-    ax.plot(t, acc, color="C1", linestyle="--", label=f"{prefix}train acc")
-    if history.test_acc:
-        ax.plot(range(1, len(history.test_acc) + 1), history.test_acc, color="C2", marker="o",
-                markersize=3, linestyle="-.", label=f"{prefix}test acc")
-    epochs = max(len(history.train_loss), 1)
-    ax.set_xlim(0, epochs)
-    finite = [v for v in loss if math.isfinite(v)]           # a diverged run may hold inf
-    ax.set_ylim(0, max(1.0, max(finite, default=1.0) * 1.05))
-    ax.set_xlabel("epoch")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="center right")
-    if history.source:
-        ax.set_title(history.source, fontsize=8)
-    return ax
-
-
-class _LivePlot:
-    """A figure redrawn in place through an IPython display handle (PNG, no widgets needed)."""
-
-    def __init__(self, epochs, title):
-        from matplotlib.figure import Figure
-        from IPython.display import display
-
-        self.fig = Figure(figsize=(5.5, 3.4), dpi=90)
-        self.epochs, self.title = epochs, title
-        # outside IPython display() prints and returns None: train() then prints lines instead
-        self.handle = display(self._image(History()), display_id=True)
-
-    def _image(self, history):
-        from IPython.display import Image
-
-        self.fig.clear()
-        ax = plot_history(history, self.fig.add_subplot())
-        ax.set_xlim(0, self.epochs)
-        ax.set_title(self.title, fontsize=8)
-        self.fig.tight_layout()
-        buffer = io.BytesIO()
-        self.fig.savefig(buffer, format="png")
-        return Image(data=buffer.getvalue(), format="png")
-
-    def update(self, history):
-        self.handle.update(self._image(history))
-
-
-class _DisplayFile:
-    """A write-only file that shows the last line written in one notebook display (a text
-    output updated in place): a tqdm bar drawn there needs no widgets and leaves no widget
-    state in a saved notebook."""
-
-    def __init__(self):
-        from IPython.display import Pretty, display
-
-        self.handle = display(Pretty(""), display_id=True)
-
-    def write(self, text):
-        from IPython.display import Pretty
-
-        line = text.strip("\r\n")
-        if line.strip():
-            self.handle.update(Pretty(line))
-
-    def flush(self):
-        pass
-
-
-class _ProgressBar:
-    """tqdm over all batches: on stderr in a terminal; in a notebook drawn as text in a display
-    that is replaced by a one-line summary when training ends."""
-
-    def __init__(self, total, enabled):
-        from tqdm import tqdm
-
-        self.file = _DisplayFile() if enabled and in_notebook() else None
-        self.bar = tqdm(total=total, desc="training", unit="batch", disable=not enabled,
-                        leave=self.file is not None, file=self.file,
-                        ncols=90 if self.file is not None else None)
-
-    def update(self):
-        self.bar.update(1)
-
-    def set_postfix(self, **kwargs):
-        self.bar.set_postfix(**kwargs)
-
-    def write(self, line):
-        self.bar.write(line)
-
-    def close(self, summary):
-        self.bar.close()
-        if self.file is not None:
-            from IPython.display import Pretty
-
-            self.file.handle.update(Pretty(summary))
-
-
 def _optimizer(optimizer, net, lr):
     if isinstance(optimizer, torch.optim.Optimizer):
         return optimizer
-    if isinstance(lr, bool) or not isinstance(lr, Real) or not 0 < lr < math.inf:
-        raise ValueError(f"lr must be a positive finite number, got {lr!r}")
+    positive_number(lr, "lr")
     choices = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam}
     if optimizer not in choices:
         raise ValueError(f"optimizer must be 'sgd', 'adam' or a torch.optim.Optimizer, "
@@ -361,8 +260,8 @@ def train(net, train_data, test_data=None, epochs=10, lr=0.9, optimizer="sgd", b
     called = time.perf_counter()
     if not isinstance(net, nn.Module):
         raise TypeError(f"net must be a torch.nn.Module, got {type(net).__name__}")
-    X, y = _as_pair(train_data, "train_data")
-    test = _as_pair(test_data, "test_data") if test_data is not None else None
+    X, y = as_labelled_images(train_data, "train_data")
+    test = as_labelled_images(test_data, "test_data") if test_data is not None else None
     epochs = positive_int(epochs, "epochs")
     batch_size = positive_int(batch_size, "batch_size")
     updates_per_epoch = positive_int(updates_per_epoch, "updates_per_epoch")
@@ -388,10 +287,10 @@ def train(net, train_data, test_data=None, epochs=10, lr=0.9, optimizer="sgd", b
              range(1, updates_per_epoch + 1)}
     history = History(examples=n, source=source)
     # live curves need a notebook; in plain python (even with live=True) lines are printed
-    plot = _LivePlot(epochs, source) if live is not False and in_notebook() else None
+    plot = LivePlot(epochs, source, history) if live is not False and in_notebook() else None
     if plot is not None and plot.handle is None:        # display() found no frontend
         plot = None
-    bar = _ProgressBar(epochs * num_batches, progress)
+    bar = ProgressBar(epochs * num_batches, progress)
     log = bar.write if log is None else log
     lr_now = opt.param_groups[0].get("lr", lr) if opt.param_groups else lr
     epoch, closing, warned = 0, None, False

@@ -1,16 +1,22 @@
-"""Every self-check, driven by one table: the right answer passes in every form a learner may
-type it (int, float, numpy and torch scalars and arrays, lists, tuples), plausible wrong answers
-fail with a hint, and junk of every type fails with a hint and never raises.
+"""Every self-check of convbook.exercises, driven by one table: the right answer passes in
+every form a learner may type it (int, float, numpy and torch scalars and arrays, lists,
+tuples), plausible wrong answers fail with a hint, and junk of every type fails with a hint
+and never raises.
 
-A check missing from CASES fails test_every_check_is_in_the_table: add its row there."""
+A check missing from CASES, or defined in a section module but not exported by the package,
+fails test_every_check_is_in_the_table: add its row there (and its import to the package)."""
+import importlib
 import math
+import pkgutil
 
 import numpy as np
 import pytest
 import torch
+from conftest import uint8_confusion_counts
 
 from convbook import exercises as ex
 from convbook.data import FASHION_MNIST_LABELS
+from convbook.exercises.answers import NOT_ANSWERED, Verdict
 from convbook.kernels import kernel
 from convbook.layers import MLP, LeNet, ModernLeNet
 
@@ -52,11 +58,7 @@ MAPS_A = torch.zeros(4, 3, 3)
 MAPS_B = torch.tensor([0.1, -0.5, 0.9, 0.2])[:, None, None] * torch.ones(4, 3, 3)
 RF_NET = torch.nn.Sequential(torch.nn.Conv2d(1, 1, 3), torch.nn.ReLU(), torch.nn.Conv2d(1, 1, 3),
                              torch.nn.MaxPool2d(2), torch.nn.Conv2d(1, 1, 3))
-COUNTS = torch.full((10, 10), 3, dtype=torch.uint8)
-COUNTS.fill_diagonal_(200)
-COUNTS[6, 0] = 90                                       # shirts taken for T-shirts
-COUNTS[0, 6] = 60
-SHIRT, TSHIRT = FASHION_MNIST_LABELS[6], FASHION_MNIST_LABELS[0]
+COUNTS, SHIRT, TSHIRT = uint8_confusion_counts()       # shirts taken for T-shirts most
 LN10 = math.log(10)
 
 
@@ -189,12 +191,27 @@ CASES = {
 }
 
 
-def public_checks():
-    return {name for name in dir(ex) if name.startswith("check_") and callable(getattr(ex, name))}
+def checks_in(module):
+    return {name for name in dir(module) if name.startswith("check_")
+            and callable(getattr(module, name))}
+
+
+def section_checks():
+    """Every check defined in a section module of convbook.exercises (answers.py holds none)."""
+    found = set()
+    for info in pkgutil.iter_modules(ex.__path__):
+        module = importlib.import_module(f"convbook.exercises.{info.name}")
+        found |= {name for name in checks_in(module)
+                  if getattr(module, name).__module__ == module.__name__}
+    return found
 
 
 def test_every_check_is_in_the_table():
-    missing, stale = public_checks() - set(CASES), set(CASES) - public_checks()
+    exported = checks_in(ex)
+    assert exported == set(ex.__all__), "convbook.exercises.__all__ lists every check it imports"
+    unexported = section_checks() - exported
+    assert not unexported, f"import {sorted(unexported)} in convbook/exercises/__init__.py"
+    missing, stale = exported - set(CASES), set(CASES) - exported
     assert not missing, f"add a row to CASES for {sorted(missing)}"
     assert not stale, f"CASES names checks that do not exist: {sorted(stale)}"
 
@@ -221,7 +238,7 @@ def test_the_right_answer_passes_in_every_form(name, answer, capsys):
 
 
 def assert_fails_with_a_hint(verdict, out):
-    assert isinstance(verdict, ex.Verdict) and not verdict
+    assert isinstance(verdict, Verdict) and not verdict
     assert out.startswith("FAIL: ") and "Hint: " in out and out.count("\n") == 1, out
 
 
@@ -239,7 +256,7 @@ def test_junk_fails_with_a_hint_and_never_raises(name, answer, capsys):
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_none_means_not_answered_yet(name, capsys):
     assert not CASES[name][0](None)
-    assert capsys.readouterr().out.strip() == ex.NOT_ANSWERED
+    assert capsys.readouterr().out.strip() == NOT_ANSWERED
 
 
 def test_checks_keep_their_names_and_signatures():
@@ -250,34 +267,7 @@ def test_checks_keep_their_names_and_signatures():
         "answer", "X", "pool_size", "position", "padding", "stride"]
 
 
-# --- regression tests for the defects reported in issue 14 ------------------------------------
-
-def test_learned_kernel_of_the_wrong_shape_is_not_reshaped_into_a_pass(capsys):
-    assert not ex.check_learned_kernel(torch.tensor([[1.0, -1.0]]), kernel("horizontal edge"))
-    assert "shape (1, 2)" in capsys.readouterr().out
-    assert ex.check_learned_kernel(torch.nn.Conv2d(1, 1, (2, 1)).weight.data.copy_(
-        torch.tensor([[[[1.0], [-1.0]]]])), kernel("horizontal edge"))
-
-
-def test_conv2d_cost_reads_dict_keys_not_their_order():
-    assert ex.check_conv2d_cost({"flops": 176619520, "parameters": 1792}, 3, 64, 3, 224)
-    assert not ex.check_conv2d_cost({"params": 176619520, "FLOPs": 1792}, 3, 64, 3, 224)
-
-
-def test_most_confused_with_uint8_counts_does_not_wrap_the_diagonal():
-    assert COUNTS.dtype == torch.uint8
-    assert not ex.check_most_confused((TSHIRT, TSHIRT), COUNTS, FASHION_MNIST_LABELS)
-    assert ex.check_most_confused((SHIRT, TSHIRT), COUNTS, FASHION_MNIST_LABELS)
-
-
-def test_most_confused_accepts_any_of_several_tied_cells():
-    counts = torch.eye(3, dtype=torch.int64) * 9 + torch.tensor([[0, 4, 1], [0, 0, 4], [2, 0, 0]])
-    names = ("a", "b", "c")
-    assert ex.check_most_confused(("a", "b"), counts, names)
-    assert ex.check_most_confused(("b", "c"), counts, names)
-    assert not ex.check_most_confused(("c", "a"), counts, names)
-    assert not ex.check_most_confused(("a", "a"), counts, names)
-
+# --- the contract every check keeps, whatever its section ------------------------------------
 
 @pytest.mark.parametrize("call, error, match", [
     (lambda: ex.check_dense_parameters(-6, -3, 3), ValueError, "inputs must be a positive int"),
@@ -300,26 +290,5 @@ def test_a_bad_question_is_the_author_s_error_and_raises_named(call, error, matc
     lambda: ex.check_receptive_field(np.array([10, 10]), RF),
     lambda: ex.check_lenet_parameters(torch.tensor(48120), 7),
 ])
-def test_numpy_and_torch_answers_from_the_issue_pass(call):
+def test_numpy_and_torch_answers_pass(call):
     assert call()
-
-
-def test_checks_pass_on_real_tensors_from_a_layer():
-    weight = torch.nn.Parameter(torch.tensor([[[[4.0, 3.0], [2.0, 1.0]]]]))
-    assert not ex.check_flipped_kernel(weight, [[1, 2], [3, 4]])      # 4-D is not a 2x2 kernel
-    assert ex.check_flipped_kernel(weight[0, 0], [[1, 2], [3, 4]])
-
-
-def test_a_verdict_displays_nothing_in_a_notebook():
-    verdict = ex.report(True, "fine")
-    assert verdict._ipython_display_() is None and repr(verdict) == "Verdict(True)"
-
-
-def test_readers_turn_answers_into_numbers():
-    assert ex.read_number(np.float32(26.0), whole=True) == 26
-    assert ex.read_numbers(torch.Size([3, 4]), 2) == (3, 4)
-    assert ex.read_tensor([[1, 2]]).dtype == torch.float64
-    for reader in (lambda: ex.read_number(25.5, whole=True), lambda: ex.read_numbers(3, 2),
-                   lambda: ex.read_tensor("x"), lambda: ex.read_number([1, 2])):
-        with pytest.raises(ex.Unreadable):
-            reader()

@@ -1,31 +1,12 @@
-"""convbook.train: determinism, learning, accuracy, argument checks, plain and live reporting."""
+"""convbook.train: determinism, learning, accuracy, argument checks, per-epoch lines, and
+interrupted, diverging and saturated runs."""
 import pytest
 import torch
+from conftest import quadrant_data, small_run
 from torch import nn
 
 from convbook import train as T
 from convbook.layers import LeNet, ModernLeNet
-
-
-def quadrant_data(n=240, seed=0):
-    """28x28 uint8 images with one bright 14x14 quadrant; the label is the quadrant (4 classes)."""
-    g = torch.Generator().manual_seed(seed)
-    X = torch.randint(0, 60, (n, 28, 28), generator=g, dtype=torch.uint8)
-    y = torch.arange(n) % 4
-    for i, q in enumerate(y.tolist()):
-        r, c = divmod(q, 2)
-        X[i, 14 * r:14 * r + 14, 14 * c:14 * c + 14] += 150
-    return X, y
-
-
-def small_run(seed=0, epochs=2, **kwargs):
-    torch.manual_seed(0)
-    net = ModernLeNet(num_classes=4)
-    X, y = quadrant_data()
-    options = dict(epochs=epochs, lr=0.01, optimizer="adam", batch_size=32, seed=seed,
-                   progress=False, live=False, log=lambda line: None)
-    options.update(kwargs)
-    return net, T.train(net, (X, y), (X[:80], y[:80]), **options)
 
 
 def test_same_seed_same_run():
@@ -69,30 +50,6 @@ def test_plain_run_prints_one_line_per_epoch():
     assert not T.in_notebook()
 
 
-def test_live_plot_updates_a_display_handle(monkeypatch):
-    import IPython.display
-
-    shown = []
-
-    class Handle:
-        def update(self, obj):
-            shown.append(obj)
-
-    def fake_display(obj, display_id=None):
-        assert display_id is True
-        shown.append(obj)
-        return Handle()
-
-    monkeypatch.setattr(IPython.display, "display", fake_display)
-    monkeypatch.setattr(T, "in_notebook", lambda: True)
-    lines = []
-    small_run(epochs=2, live=True, log=lines.append, updates_per_epoch=2)
-    assert lines == []                                   # drawing instead of printing
-    # first draw, then per epoch: one mid-epoch update and one at the end of the epoch
-    assert len(shown) == 1 + 2 * 2
-    assert all(image.data[:8] == b"\x89PNG\r\n\x1a\n" for image in shown)
-
-
 def test_evaluate_accuracy_and_predict():
     class Fixed(nn.Module):                 # predicts class = first pixel > 0.5
         def forward(self, x):
@@ -106,6 +63,23 @@ def test_evaluate_accuracy_and_predict():
     assert T.evaluate_accuracy(net, X, y, batch_size=3) == pytest.approx(0.8)
     assert T.predict(net, X).tolist() == [1, 1, 1] + [0] * 7
     assert net.training                                   # mode restored
+
+
+def test_evaluate_accuracy_takes_features_as_they_are_and_restores_either_mode():
+    """speed_train evaluates what frozen layers made of the images (images=False), with or
+    without inference mode; the net's mode comes back whichever it was."""
+    net = nn.Linear(3, 2)
+    with torch.no_grad():
+        net.weight.copy_(torch.tensor([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]))
+        net.bias.zero_()
+    X, y = torch.tensor([[2.0, 1.0, 0.0], [0.0, 1.0, 0.0], [1.0, 0.0, 0.0]]), torch.tensor([0, 1, 1])
+    for mode in (False, True):
+        net.train(mode)
+        for inference in (True, False):
+            assert T.evaluate_accuracy(net, X, y, 2, inference, images=False) == 2 / 3
+            assert net.training is mode
+    with pytest.raises(ValueError, match="N x H x W"):
+        T.evaluate_accuracy(net, X, y)            # images=True: 2-D rows are not images
 
 
 def test_as_images():
@@ -158,15 +132,6 @@ def test_bad_arguments_are_named(kwargs, error, match):
         T.train(**options)
 
 
-def test_plot_history_draws_three_curves():
-    import matplotlib.figure
-
-    _, h = small_run(epochs=2)
-    ax = T.plot_history(h, matplotlib.figure.Figure().add_subplot(), label="modern")
-    assert [line.get_label() for line in ax.get_lines()] == [
-        "modern train loss", "modern train acc", "modern test acc"]
-
-
 def test_confusion_matrix_counts_and_checks():
     counts = T.confusion_matrix(torch.tensor([0, 0, 1, 2, 2, 2]), torch.tensor([0, 1, 1, 2, 0, 2]), 3)
     assert counts.tolist() == [[1, 1, 0], [0, 1, 0], [1, 0, 2]]
@@ -198,7 +163,7 @@ def test_plot_helpers_for_the_lenet_section():
     plt.close("all")
 
 
-# --- robustness (issue 14) --------------------------------------------------------------------
+# --- interrupted, diverging and saturated runs -------------------------------------------------
 
 class InterruptAt(nn.Module):
     """Wraps a net; raises KeyboardInterrupt (a Ctrl-C) at the given training forward call."""
@@ -247,14 +212,6 @@ def test_live_true_outside_a_notebook_prints_lines_instead():
     assert len(lines) == 2 and lines[1].startswith("epoch 2/2: loss ")
 
 
-def test_plot_history_survives_an_infinite_loss():
-    import matplotlib.figure
-
-    h = T.History(train_loss=[1.0, float("inf")], train_acc=[0.5, 0.1], test_acc=[0.5, 0.1])
-    ax = T.plot_history(h, matplotlib.figure.Figure().add_subplot())
-    assert ax.get_ylim() == (0, 1.05)
-
-
 def test_a_saturated_run_far_above_chance_is_flagged_once(capsys):
     torch.manual_seed(0)
     X, y = quadrant_data()
@@ -266,3 +223,12 @@ def test_a_saturated_run_far_above_chance_is_flagged_once(capsys):
     assert "ln 4 = 1.39" in out and "lr=1000000.0" in out
     small_run(epochs=2)
     assert "Warning" not in capsys.readouterr().out
+
+
+def test_history_elapsed_counts_evaluation():
+    torch.manual_seed(0)
+    X, y = torch.randint(0, 256, (64, 28, 28), dtype=torch.uint8), torch.arange(64) % 10
+    h = T.train(LeNet(), (X, y), (X, y), epochs=2, lr=0.1, batch_size=16, progress=False,
+                live=False, log=lambda line: None)
+    assert len(h.elapsed) == 2 and h.elapsed[0] < h.elapsed[1]
+    assert h.elapsed[1] >= sum(h.seconds)

@@ -1,5 +1,5 @@
-"""The section-04 self-check on whole networks: right answers of every type pass, wrong ones
-and junk fail with a hint and never raise."""
+"""Section 04's self-check on whole networks (convbook.exercises.s04_receptive_fields):
+right answers of every type pass, wrong ones and junk fail with a hint and never raise."""
 import numpy as np
 import pytest
 import torch

@@ -1,0 +1,76 @@
+"""Self-checks for the exercises of section 07 (book/07_pooling.md)."""
+import torch
+
+from .._checks import pair
+from ..ops import corr2d
+from .answers import (call_reader_function, close, read_array_like, read_numbers, read_tensor,
+                      report, self_check, show)
+
+
+@self_check
+def check_pool2d(answer, X, pool_size, mode="max", padding=0, stride=None):
+    """Check a hand-computed max or average pooling of X."""
+    from ..ops import pool2d
+
+    expected = pool2d(X, pool_size, mode=mode, padding=padding, stride=stride)
+    ok = close(read_array_like(answer, expected, "the output"), expected)
+    return report(ok, f"that is the {mode} pooling." if ok else f"{show(answer)} is not it.",
+                  f"the output has shape {tuple(expected.shape)}; the stride defaults to the "
+                  "window, and each entry is the "
+                  + ("largest value" if mode == "max" else "mean") + " under its window.")
+
+
+@self_check
+def check_max_winner(answer, X, pool_size, position, padding=0, stride=None):
+    """Check the (row, col) of the input cell that wins max pooling output ``position``."""
+    from .._checks import as_tensor
+    from ..windows import max_winners
+
+    size = pair(pool_size, "pool_size", 1)
+    step = size if stride is None else pair(stride, "stride", 1)
+    winners = max_winners(as_tensor(X, "X"), size, pair(padding, "padding", 0), step)
+    row, col = pair(position, "position", 0)
+    if row >= winners.shape[0] or col >= winners.shape[1]:
+        raise ValueError(f"position must be an output cell (row, col) with row < "
+                         f"{winners.shape[0]} and col < {winners.shape[1]}, got {position!r}")
+    expected = tuple(winners[row, col].tolist())
+    ok = read_numbers(answer, 2, what="a (row, col) pair") == expected
+    return report(ok, f"input cell {expected} holds the max of window {(row, col)}." if ok
+                  else f"{show(answer)} does not win output {(row, col)}.",
+                  "rows and columns count from 0; window (i, j) starts at input "
+                  "(i * stride - padding, j * stride - padding).")
+
+
+@self_check
+def check_avg_pool_kernel(answer, pool_size=2):
+    """Check a kernel K such that corr2d(X, K, stride=pool_size) is average pooling."""
+    from ..ops import pool2d
+
+    X = torch.arange(36, dtype=torch.float64).reshape(6, 6) % 5
+    K = read_tensor(answer, f"a {pool_size}x{pool_size} kernel")
+    try:
+        got = corr2d(X, K, stride=pool_size)
+    except (TypeError, ValueError, RuntimeError) as error:
+        return report(False, f"that kernel cannot be applied ({error}).",
+                      f"the kernel has the window's shape, {pool_size}x{pool_size}.")
+    ok = close(got, pool2d(X, pool_size, mode="avg"))
+    return report(ok, "a strided convolution with that kernel is average pooling." if ok
+                  else "the strided convolution does not give the window means.",
+                  "every entry is 1 / (number of cells in the window).")
+
+
+@self_check
+def check_max_via_relu(answer):
+    """Check a function ``answer(a, b)`` computing max(a, b) elementwise from ReLU, sums and
+    differences only."""
+    generator = torch.Generator().manual_seed(0)
+    a = torch.randn(50, dtype=torch.float64, generator=generator)
+    b = torch.randn(50, dtype=torch.float64, generator=generator)
+    a[:5] = b[:5]                                 # ties too
+    got, error = call_reader_function(answer, "your function", a, b)
+    hint = "max(a, b) = b + ReLU(a - b); and b itself is ReLU(b) - ReLU(-b)."
+    if error is not None:
+        return report(False, error, hint)
+    ok = close(got, torch.maximum(a, b))
+    return report(ok, "that is max(a, b) for every pair." if ok
+                  else "the result is not the elementwise maximum.", hint)
