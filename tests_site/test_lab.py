@@ -183,3 +183,21 @@ def test_a_session_keeps_every_saved_view_and_changes_no_file(browser, lab, scre
                 path.write_bytes(content)
                 os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
         lab.shut_down_kernels()
+
+
+def test_the_file_browser_lists_each_section_once_and_no_news_is_asked(lab):
+    """`make lab` hides each notebook's .md pair (the server's listing that the file browser
+    shows), and JupyterLab neither asks about nor fetches the Jupyter news feed."""
+    import json
+    import urllib.request
+
+    names = {item["name"] for item in lab.api("contents")["content"]}
+    assert set(NOTEBOOKS) <= names
+    assert not {n for n in names if n.endswith(".md") and n[:-3] + ".ipynb" in names}
+    request = urllib.request.Request(
+        f"{lab.base}/lab/api/settings/@jupyterlab/apputils-extension:notification",
+        headers={"Authorization": f"token {lab.token}"})
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        schema = json.loads(answer.read())["schema"]["properties"]
+    assert schema["fetchNews"]["default"] == "false"
+    assert schema["checkForUpdates"]["default"] is False
