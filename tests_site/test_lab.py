@@ -187,7 +187,8 @@ def test_a_session_keeps_every_saved_view_and_changes_no_file(browser, lab, scre
 
 def test_the_file_browser_lists_each_section_once_and_no_news_is_asked(lab):
     """`make lab` hides each notebook's .md pair (the server's listing that the file browser
-    shows), and JupyterLab neither asks about nor fetches the Jupyter news feed."""
+    shows), JupyterLab neither asks about nor fetches the Jupyter news feed, and it follows
+    the system's light or dark preference."""
     import json
     import urllib.request
 
@@ -201,3 +202,9 @@ def test_the_file_browser_lists_each_section_once_and_no_news_is_asked(lab):
         schema = json.loads(answer.read())["schema"]["properties"]
     assert schema["fetchNews"]["default"] == "false"
     assert schema["checkForUpdates"]["default"] is False
+    request = urllib.request.Request(
+        f"{lab.base}/lab/api/settings/@jupyterlab/apputils-extension:themes",
+        headers={"Authorization": f"token {lab.token}"})
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        schema = json.loads(answer.read())["schema"]["properties"]
+    assert schema["adaptive-theme"]["default"] is True      # light or dark as the system is
