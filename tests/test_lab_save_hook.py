@@ -82,7 +82,7 @@ def test_cells_are_matched_by_position_without_ids():
     assert keep_outputs(sent, nb)["cells"] == nb.cells
 
 
-def test_the_hook_leaves_a_new_notebook_and_other_files_alone(tmp_path):
+def test_the_hook_keeps_a_new_notebooks_outputs_and_leaves_other_files_alone(tmp_path):
     class Manager:
         def _get_os_path(self, path):
             return str(tmp_path / path)
@@ -90,7 +90,12 @@ def test_the_hook_leaves_a_new_notebook_and_other_files_alone(tmp_path):
     sent = after_run_all(book_notebook())
     model = {"type": "notebook", "content": sent}
     keep_tested_outputs(model=model, path="new.ipynb", contents_manager=Manager())
-    assert model["content"].cells[2].outputs == [view("new")]
+    assert model["content"].cells[1].outputs == sent.cells[1].outputs
+    assert model["content"].cells[1].execution_count == 7
+    # no stored state for the kernel's model: the view keeps only its text
+    assert model["content"].cells[2].outputs[0]["data"] == {"text/plain": "Explorer(...)"}
+    sent = after_run_all(book_notebook())
+    model = {"type": "notebook", "content": sent}
     nbformat.write(book_notebook(), tmp_path / "book.ipynb")
     keep_tested_outputs(model=model, path="book.ipynb", contents_manager=Manager())
     assert model["content"] == book_notebook()

@@ -13,7 +13,8 @@ execution count, metadata such as execution times), and it keeps the notebook's 
 language info, Jupytext's settings) as on disk. What the learner wrote does reach the files:
 an edited or new cell is saved with its text and its fresh outputs, except a widget view whose
 model has no stored state (it would show "model not found"): that output keeps only its text
-form. A notebook that is not on disk yet is saved as JupyterLab sends it.
+form. A notebook that is not on disk yet (a new one, a copy saved with "Save Notebook As")
+is saved with its outputs, under the same rule for widget views.
 """
 import os
 
@@ -71,13 +72,14 @@ def _text(source):
 
 
 def keep_tested_outputs(model, path, contents_manager, **kwargs):
-    """jupyter_server pre-save hook: apply keep_outputs to a notebook that exists on disk."""
+    """jupyter_server pre-save hook: apply keep_outputs to a notebook against its disk copy."""
     if model.get("type") != "notebook" or not model.get("content"):
         return
     os_path = contents_manager._get_os_path(path)
-    if not os.path.isfile(os_path):
-        return
-    on_disk = nbformat.read(os_path, as_version=nbformat.NO_CONVERT)
+    if os.path.isfile(os_path):
+        on_disk = nbformat.read(os_path, as_version=nbformat.NO_CONVERT)
+    else:   # a new notebook (or a copy saved as): its own metadata, no cell to keep
+        on_disk = {"cells": [], "metadata": model["content"].get("metadata", {})}
     saved = keep_outputs(dict(model["content"]), on_disk)
     model["content"].clear()
     model["content"].update(nbformat.from_dict(saved))
