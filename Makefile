@@ -45,7 +45,7 @@ trust: $(STAMP)
 # JupyterLab reads them: the virtual environment's app settings.
 LAB_OVERRIDES := $(VENV)/share/jupyter/lab/settings/overrides.json5
 $(LAB_OVERRIDES): tools/lab/overrides.json5 $(STAMP)
-	install -D -m 644 $< $@
+	mkdir -p $(@D) && cp $< $@
 
 # tools/lab/jupyter_server_config.py: the file browser lists each section once (the .md pairs
 # are hidden), and a save keeps the book's tested outputs and widget state of every cell the
