@@ -9,8 +9,8 @@ its cells run). The reopened notebook then shows "Error displaying widget: model
 for every explorer, and git shows diffs nobody made.
 
 So a save keeps every cell whose text the learner did not change as it is on disk (outputs,
-execution count, metadata such as execution times), and it keeps the notebook's metadata (widget state, kernel and
-language info, Jupytext's settings) as on disk. What the learner wrote does reach the files:
+execution count, metadata such as execution times), and the notebook's metadata (widget
+state, kernel and language info, Jupytext's settings) as on disk. What the learner wrote does reach the files:
 an edited or new cell is saved with its text and its fresh outputs, except a widget view whose
 model has no stored state (it would show "model not found"): that output keeps only its text
 form. A notebook that is not on disk yet (a new one, a copy saved with "Save Notebook As")
