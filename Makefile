@@ -41,8 +41,18 @@ venv: $(STAMP)
 trust: $(STAMP)
 	$(BIN)/jupyter trust book/[0-9][0-9]_*.ipynb >/dev/null
 
-lab: trust
-	$(BIN)/jupyter lab --notebook-dir=book $(ALLOW_ROOT) $(LAB_ARGS)
+# JupyterLab's defaults for the book (tools/lab/overrides.json5: no news pop-up) go where
+# JupyterLab reads them: the virtual environment's app settings.
+LAB_OVERRIDES := $(VENV)/share/jupyter/lab/settings/overrides.json5
+$(LAB_OVERRIDES): tools/lab/overrides.json5 $(STAMP)
+	mkdir -p $(@D) && cp $< $@
+
+# tools/lab/jupyter_server_config.py: the file browser lists each section once (the .md pairs
+# are hidden), and a save keeps the book's tested outputs and widget state of every cell the
+# learner did not edit (tools/lab/save_hook.py), so a session never breaks the saved views.
+lab: trust $(LAB_OVERRIDES)
+	$(BIN)/jupyter lab --notebook-dir=book --config=$(CURDIR)/tools/lab/jupyter_server_config.py \
+	    $(ALLOW_ROOT) $(LAB_ARGS)
 
 data: $(STAMP)
 	command -v npm >/dev/null || { test "$$(id -u)" = 0 && apt-get install -y npm >/dev/null; } || true

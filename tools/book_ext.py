@@ -11,6 +11,8 @@
   each topic linked to its page when that page is part of the build (sections are written
   over time, and a link to a missing page would fail the -W build).
 - ``static/convbook.css``: printed outputs wrap at the text column instead of scrolling.
+- ``static/convbook-mode.js``: every click of the colour-mode button flips light <-> dark.
+- One search field: the header bar's (``navbar_persistent``) is dropped, the sidebar's stays.
 """
 import datetime
 import os
@@ -58,6 +60,8 @@ def build_date():
 def _configure(app, config):
     config.html_static_path.append(str(Path(__file__).resolve().parent / "static"))
     options = config.html_theme_options
+    # one search field (in the sidebar), not a second one in a header bar above the page
+    options["navbar_persistent"] = []
     options["extra_footer"] = (f"<p>convbook {convbook_version()} &middot; "
                                f"built {build_date()}</p>")
     repo_url = os.environ.get("REPO_URL", "").strip()
@@ -130,5 +134,6 @@ def setup(app):
     app.connect("config-inited", _configure)
     app.connect("html-page-context", _drop_thebe)
     app.add_css_file("convbook.css")
+    app.add_js_file("convbook-mode.js")
     app.add_directive("section-map", SectionMap)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -14,6 +14,7 @@ import nbformat
 from jupytext.combine import combine_inputs_with_outputs
 from jupyter_client.kernelspec import get_kernel_spec
 from jupytext.compare import compare_notebooks
+from jupytext.config import load_jupytext_config
 from nbclient import NotebookClient
 
 FORMATS = "ipynb,md:myst"
@@ -45,7 +46,8 @@ def execute(md_path: Path) -> float:
                    resources={"metadata": {"path": str(md_path.parent)}}).execute()
     elapsed = time.perf_counter() - start
     nbformat.write(notebook, ipynb_path)
-    jupytext.write(notebook, md_path, fmt="md:myst")   # normalise the .md (metadata header)
+    # normalise the .md (metadata header) with book/jupytext.toml, as JupyterLab's saves do
+    jupytext.write(notebook, md_path, fmt="md:myst", config=load_jupytext_config(str(md_path)))
     compare_notebooks(jupytext.read(md_path), jupytext.read(ipynb_path), fmt="md:myst")
     return elapsed
 

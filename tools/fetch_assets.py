@@ -111,6 +111,18 @@ EMBED_SETUP_JS = """\
 """
 SHIMS = {"html-manager/embed-setup.js": EMBED_SETUP_JS}
 
+# Edits of vendored files, each (file, text, replacement); the text must occur exactly once.
+# html-manager 1.0.15 (both managers its bundle holds) compiles its widget-state JSON schemas
+# at load time with a default Ajv, whose strict mode logs "strict mode: use allowUnionTypes to
+# allow union type keyword at ..." on every page with a widget: the schemas use type unions
+# (type: [..., ...]), which Ajv handles once it is told to allow them.
+PATCHES = [
+    ("html-manager/embed-amd.js", "gt=new(ht());gt.compile(At),gt.compile(pt);",
+     "gt=new(ht())({allowUnionTypes:!0});gt.compile(At),gt.compile(pt);"),
+    ("html-manager/embed-amd.js", "k=new(w()),E=k.compile(y),$=k.compile(v);",
+     "k=new(w())({allowUnionTypes:!0}),E=k.compile(y),$=k.compile(v);"),
+]
+
 
 def _destination(path):
     """Where a kept file goes inside the package's vendor folder: without es5/ or dist/."""
@@ -134,7 +146,17 @@ def _installed_matches():
     return manifest == expected and all(
         (VENDOR / name / entry).is_file() for name, (_, _, _, entry) in PACKAGES.items()) and all(
         (VENDOR / shim).is_file() and (VENDOR / shim).read_text() == text
-        for shim, text in SHIMS.items())
+        for shim, text in SHIMS.items()) and all(
+        replacement in (VENDOR / path).read_text() for path, _, replacement in PATCHES)
+
+
+def _patch():
+    for path, text, replacement in PATCHES:
+        code = (VENDOR / path).read_text()
+        if code.count(text) != 1:
+            sys.exit(f"fetch_assets: {path}: expected the text {text!r} once, found it "
+                     f"{code.count(text)} times (a new version? update PATCHES)")
+        (VENDOR / path).write_text(code.replace(text, replacement))
 
 
 def _npm_pack(spec, workdir):
@@ -200,6 +222,7 @@ def fetch(force=False):
             manifest[name] = {"spec": spec, "integrity": integrity}
     for shim, text in SHIMS.items():
         (VENDOR / shim).write_text(text)
+    _patch()
     MANIFEST.write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
 
 
