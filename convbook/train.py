@@ -144,7 +144,10 @@ def confusion_matrix(y_true, y_pred, num_classes=10):
     >>> confusion_matrix(torch.tensor([0, 1, 1]), torch.tensor([0, 0, 1]), 2).tolist()
     [[1, 0], [1, 1]]
     """
+    from ._checks import check_allocation
     num_classes = positive_int(num_classes, "num_classes")
+    check_allocation("the confusion matrix", (num_classes, num_classes),
+                     f"num_classes={num_classes}")
     y_true, y_pred = torch.as_tensor(y_true).long(), torch.as_tensor(y_pred).long()
     if y_true.shape != y_pred.shape or y_true.dim() != 1:
         raise ValueError(f"y_true and y_pred must be 1-D and of the same length, got shapes "
@@ -387,7 +390,11 @@ def _far_above_chance(loss, classes, epoch, lr):
 
 
 def _interrupted(history, epoch, epochs):
-    done = len(history.seconds)
+    # an epoch counts once all of it is recorded (elapsed comes last): an interruption during
+    # its evaluation must not leave its loss paired with the previous epoch's accuracy
+    done = len(history.elapsed)
+    for name in ("train_loss", "train_acc", "test_acc", "seconds"):
+        del getattr(history, name)[done:]
     history.interrupted = True
     history.steps = [step for step in history.steps if step[0] <= done]
     kept = f"epochs 1-{done}" if done > 1 else "epoch 1" if done else "no complete epoch"
