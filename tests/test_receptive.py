@@ -380,22 +380,12 @@ def test_a_cbam_spatial_attention_is_followed_not_refused_as_squeeze_and_excitat
     assert empirical_receptive_field(SpatialAttention(), (1, 20, 20), 9).size == (9, 9)
 
 
-class MeasuredAfterTheClosedFormsEnd(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.a = nn.Conv2d(1, 1, 3)
-        self.b = nn.Conv2d(1, 1, 3)
-
-    def forward(self, x):
-        return self.b(self.a(x).view(-1, 1, 7, 7))
-
-
 def test_the_measurement_uses_the_models_real_output_not_the_closed_forms_end(monkeypatch):
     """Issue 21 R1: the measurement cut the model where the closed form stopped, so the two
     agreed on the same wrong answer. A closed form that stops too early is now contradicted."""
     import convbook.receptive_graph as graph
     monkeypatch.setattr(graph.Walk, "_reshape", lambda self, *args: ("end", None))
-    net = MeasuredAfterTheClosedFormsEnd()
+    net = Reduced(lambda y: y.view(-1, 1, 7, 7), channels=1)
     assert receptive_field(net, (1, 9, 9))[-1].size == (3, 3)          # the sabotaged walk
     assert empirical_receptive_field(net, (1, 9, 9), 2).size == (5, 5)   # the truth
 
