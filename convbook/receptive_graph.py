@@ -73,10 +73,11 @@ class Known:
 
 
 class Pair:
-    """(values, indices) of x.max(dim) / x.min(dim) over channels: values is a map."""
+    """(values, indices) of x.max(dim) / x.min(dim) over channels: values is a map. With
+    ``parts``: the pieces of x.chunk / x.split along a leading axis, each a map."""
 
-    def __init__(self, field):
-        self.field = field
+    def __init__(self, field, parts=False):
+        self.field, self.parts = field, parts
 
 
 _ENDED, _META = "ended", "meta"       # states of values after the spatial part / non-tensors
@@ -292,6 +293,8 @@ class Walk:
     def _unpair(self, node, inputs):
         """x.max(dim)[0] / .values is the map of maxima; the indices are not a feature map."""
         pair = next(s for s in inputs if isinstance(s, Pair))
+        if pair.parts and node.target is operator.getitem and isinstance(node.args[1], int):
+            return pair.field
         if node.target is operator.getitem and node.args[1] == 0:
             return pair.field
         if node.target is getattr and node.args[1] == "values":
@@ -309,6 +312,8 @@ class Walk:
             return replace(fields[0], **info)
         if kind == "pair":
             return Pair(replace(fields[0], **info))
+        if kind == "parts":
+            return Pair(replace(fields[0], channels=None), parts=True)
         if kind == "meta":
             return self._evaluate(node, state, fields[0])
         if kind == "end":
@@ -439,9 +444,15 @@ class Walk:
                                      _arg(node, 2, "end_dim", -1))
             if target in ("squeeze", "unsqueeze", "transpose", "swapaxes", "permute"):
                 return self._axes(what, node, target, field, list(args[1:]))
+            if target in ("chunk", "split", "tensor_split", "unbind"):
+                return self._parts(what, node, target, field)
         else:
             if target is getattr:
                 return "meta", None
+            if target is operator.getitem:
+                return self._index(what, field, args[1])
+            if target in (torch.chunk, torch.split, torch.tensor_split, torch.unbind):
+                return self._parts(what, node, target.__name__, field)
             if target in POINTWISE_FUNCTIONS:
                 return "pointwise", None
             if target in ARITHMETIC:
@@ -509,6 +520,30 @@ class Walk:
                 raise ValueError(f"{what}: {name}={dim} is outside the map's {field.rank} axes")
             out.append(dim % field.rank - field.rank)     # as a negative index
         return out
+
+    def _index(self, what, field, index):
+        """x[...] with ints, slices and None on the leading axes only: followed."""
+        items = list(index) if isinstance(index, tuple) else [index]
+        if field.rank is None or any(i is Ellipsis or not (i is None or isinstance(
+                i, (int, slice))) or isinstance(i, bool) for i in items):
+            raise ValueError(f"{what} indexes a feature map with {index!r}: only ints, slices "
+                             "and None on the leading (batch, channel) axes are followed")
+        used = [i for i in items if i is not None]
+        spatial = used[field.rank - 2:]
+        if any(i != slice(None) for i in spatial) or len(used) > field.rank:
+            raise ValueError(f"{what} indexes a spatial axis of a feature map ({index!r}): "
+                             "a crop changes which pixels a unit sees in ways the closed form "
+                             "does not follow; crop with padding or pooling instead")
+        rank = field.rank - sum(isinstance(i, int) for i in used) + items.count(None)
+        return "follow", {"rank": rank, "channels": None}
+
+    def _parts(self, what, node, name, field):
+        dim = _arg(node, 2 if name != "unbind" else 1, "dim", 0)
+        (d,) = self._spatial_axes(what, field, [dim], "dim")
+        if d in (-2, -1):
+            raise ValueError(f"{what} ({name}) cuts a feature map along a spatial axis "
+                             f"(dim={dim}): only cuts along leading axes are followed")
+        return "parts", None
 
     def _concat(self, what, node, dim, fields):
         (d,) = self._spatial_axes(what, fields[0], [dim], "dim")

@@ -296,8 +296,12 @@ def _shuffle(y):
     lambda y: y.mean(1, keepdim=True).squeeze(0).unsqueeze(0),
     lambda y: y.std(1).unsqueeze(1),
     _shuffle,
+    lambda y: y[:, 1:2],
+    lambda y: torch.split(y, 1, dim=1)[2],
+    lambda y: y.unbind(1)[0][:, None],
 ], ids=["mean", "sum", "amax", "max-values", "amin-negative-dim", "no-op-view",
-        "squeeze-unsqueeze", "std-without-keepdim", "channel-shuffle"])
+        "squeeze-unsqueeze", "std-without-keepdim", "channel-shuffle", "channel-slice",
+        "channel-split", "unbind-then-index-none"])
 def test_channel_reductions_and_views_that_keep_h_w_are_followed(middle):
     """Issue 21 R1: they ended the network, so both methods gave the first conv's 3x3."""
     net = Reduced(middle)
@@ -336,6 +340,8 @@ def test_adaptive_pooling_that_divides_the_map_is_a_pooling_and_others_are_refus
     (lambda y: y.transpose(1, 3), r"\(transpose\) moves a spatial axis"),
     (lambda y: y.flatten(1, 2), r"flattens dims 1..2, which merge one spatial axis"),
     (lambda y: y.squeeze(), r"squeeze without one dim"),
+    (lambda y: y[:, :1, 1:], r"indexes a spatial axis of a feature map"),
+    (lambda y: y.chunk(2, 3)[0], r"cuts a feature map along a spatial axis \(dim=3\)"),
 ])
 def test_operations_that_remove_one_spatial_axis_are_refused_by_name(middle, message):
     with pytest.raises(ValueError, match=message):

@@ -259,6 +259,8 @@ class Steps(nn.Module):
                      "sum": lambda y: torch.sum(y, dim=1, keepdim=True),
                      "amax": lambda y: y.amax(1, keepdim=True),
                      "max": lambda y: y.max(1, keepdim=True)[0]}[arg](x)
+            elif kind == "slice":                 # the first channel, as a 4-D map
+                x = torch.split(x, 1, dim=1)[0] if arg else x[:, :1]
             elif kind == "view":
                 x = x.view(-1, x.size(1), x.size(2), x.size(3))
             elif kind == "squeeze":
@@ -283,7 +285,7 @@ def mixed_graphs(draw, size=36):
     steps, channels, n = [], 1, size
     for _ in range(draw(st.integers(2, 6))):
         kind = draw(st.sampled_from(["conv", "pool", "reduce", "view", "squeeze", "shuffle",
-                                     "adaptive", "branch"]))
+                                     "adaptive", "branch", "slice"]))
         if kind == "conv" or kind == "shuffle" and channels % 2 or kind == "reduce" and \
                 channels == 1:
             out = draw(st.sampled_from([1, 2, 4]))
@@ -302,6 +304,9 @@ def mixed_graphs(draw, size=36):
             n = n // k
         elif kind == "reduce":
             steps.append(("reduce", draw(st.sampled_from(["mean", "sum", "amax", "max"]))))
+            channels = 1
+        elif kind == "slice":
+            steps.append(("slice", draw(st.booleans())))
             channels = 1
         elif kind == "adaptive":
             divisors = [d for d in range(2, n + 1) if n % d == 0 and d >= 3]
@@ -338,7 +343,8 @@ def mixed_graphs(draw, size=36):
 @given(mixed_graphs())
 def test_closed_form_equals_autograd_on_the_real_output_of_mixed_graphs(net):
     """Issue 21 R1: random graphs mixing convs, pools, channel reductions (mean, sum, amax,
-    max), no-op views, squeeze/unsqueeze, channel shuffles, adaptive pooling and branches;
+    max), channel slices, no-op views, squeeze/unsqueeze, channel shuffles, adaptive pooling
+    and branches;
     the measurement runs on the model's real output (or the map its global pooling or
     flatten ends), found without the closed form."""
     size = 36
