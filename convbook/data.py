@@ -24,6 +24,7 @@ import json
 import os
 import re
 import shutil
+import stat
 import struct
 import subprocess
 import sys
@@ -126,7 +127,42 @@ def cache_dir(root=None):
     return Path(root).expanduser() / SUBDIR
 
 
+MAX_FILE_BYTES = 200 * 2 ** 20   # the official files are 4 kB to 26 MB, the .npz about 55 MB
+
+
+def _not_a_file(path):
+    """Why ``path`` (present) cannot be a cached file, or None for a regular file of a sane
+    size. Never opens it: a FIFO or a device (a symlink to /dev/zero) would block or never end."""
+    try:
+        info = os.stat(path)                 # follows symlinks: a link to a good file is fine
+    except OSError as e:
+        return f"it cannot be read ({e.strerror or e})"
+    if stat.S_ISDIR(info.st_mode):
+        return "it is a directory, not a file"
+    if not stat.S_ISREG(info.st_mode):
+        kind = ("a FIFO" if stat.S_ISFIFO(info.st_mode) else "a device" if
+                stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode) else "a socket"
+                if stat.S_ISSOCK(info.st_mode) else "not a regular file")
+        return f"it is {kind}, not a regular file"
+    if info.st_size > MAX_FILE_BYTES:
+        return (f"it holds {info.st_size:,} bytes, more than any Fashion-MNIST file "
+                f"({MAX_FILE_BYTES:,})")
+    return None
+
+
+def _present(path):
+    """True when anything (a file, a folder, a FIFO, a link, even a dangling one) is there."""
+    return os.path.lexists(path)
+
+
+def _check_file(path):
+    problem = _not_a_file(path)
+    if problem:
+        raise DamagedCacheError(path, problem)
+
+
 def _md5(path):
+    _check_file(path)
     digest = hashlib.md5()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
@@ -136,7 +172,7 @@ def _md5(path):
 
 def _official_cached(folder, files):
     """True when all four files are in ``folder``; a present file with a wrong MD5 is an error."""
-    present = [(name, md5) for name, md5 in files.values() if (folder / name).exists()]
+    present = [(name, md5) for name, md5 in files.values() if _present(folder / name)]
     for name, md5 in present:
         got = _md5(folder / name)
         if got != md5:
@@ -239,6 +275,7 @@ def parse_idx(data, name="IDX data"):
 def _read_official(folder, files):
     arrays = {}
     for key, (name, _) in files.items():
+        _check_file(folder / name)
         arrays[key] = parse_idx((folder / name).read_bytes(), name=str(folder / name))
     for split in ("train", "test"):
         images, labels = arrays[f"{split}_images"], arrays[f"{split}_labels"]
@@ -385,20 +422,57 @@ def _check_arrays(arrays, path):
     return arrays
 
 
+def _npz_headers(path):
+    """{member: (shape, dtype)} read from each .npy header, before any array is allocated; a
+    header declaring more data than its member holds is damage (a shape of 2**33 x 28 x 28
+    would otherwise ask numpy for terabytes)."""
+    headers = {}
+    with zipfile.ZipFile(path) as archive:
+        for info in archive.infolist():
+            if not info.filename.endswith(".npy"):
+                continue
+            with archive.open(info) as member:
+                version = np.lib.format.read_magic(member)
+                read = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                        else np.lib.format.read_array_header_2_0)
+                shape, _, dtype = read(member)
+            size = int(np.prod(shape, dtype=object)) * dtype.itemsize
+            if size > info.file_size:
+                raise DamagedCacheError(path, f"{info.filename} declares shape {shape} "
+                                        f"({size:,} bytes) but holds {info.file_size:,} bytes")
+            headers[info.filename[:-4]] = (shape, dtype)
+    return headers
+
+
 def _read_npz(path):
     """The four arrays of a converted .npz, verified; a damaged file raises DamagedCacheError."""
+    _check_file(path)
     try:
+        headers = _npz_headers(path)
+        missing = [k for k in SPLITS if k not in headers]
+        if missing:
+            raise DamagedCacheError(path, f"it has no {', '.join(missing)}")
+        expected = {"train": 10 * NPM_TRAIN_PER_CLASS, "test": 10 * NPM_TEST_PER_CLASS}
+        for key in SPLITS:
+            shape, split = headers[key][0], key.split("_")[0]
+            if not shape or shape[0] != expected[split]:
+                raise DamagedCacheError(path, f"{key} has shape {shape}, expected "
+                                        f"{expected[split]:,} entries (the npm package's "
+                                        f"{split} split)")
         with np.load(path, allow_pickle=False) as z:
-            missing = [k for k in SPLITS if k not in z.files]
-            if missing:
-                raise DamagedCacheError(path, f"it has no {', '.join(missing)}")
             arrays = {k: z[k] for k in SPLITS}
     except DamagedCacheError:
         raise
-    except (OSError, EOFError, ValueError, zipfile.BadZipFile, zlib.error) as e:
+    except (OSError, EOFError, ValueError, MemoryError, zipfile.BadZipFile, zlib.error) as e:
         raise DamagedCacheError(path, f"it cannot be read ({type(e).__name__}: "
                                 f"{str(e)[:100] or 'empty or truncated'})") from None
-    return _check_arrays(arrays, path)
+    _check_arrays(arrays, path)
+    for split, per_class in (("train", NPM_TRAIN_PER_CLASS), ("test", NPM_TEST_PER_CLASS)):
+        counts = np.bincount(arrays[f"{split}_labels"], minlength=10)
+        if not (counts == per_class).all():
+            raise DamagedCacheError(path, f"{split} labels count {counts.tolist()} images per "
+                                    f"class, expected {per_class} each")
+    return arrays
 
 
 def _read_cached(name, path):
@@ -421,9 +495,16 @@ def verify_cache(root=None):
     """
     folder, problems = cache_dir(root), []
     for name, md5 in OFFICIAL_FILES.values():
-        if (folder / name).exists() and _md5(folder / name) != md5:
-            problems.append((folder / name, f"MD5 {_md5(folder / name)}, expected {md5}"))
-    if (folder / NPM_CACHE_FILE).exists():
+        if not _present(folder / name):
+            continue
+        problem = _not_a_file(folder / name)
+        if problem:
+            problems.append((folder / name, problem))
+            continue
+        got = _md5(folder / name)
+        if got != md5:
+            problems.append((folder / name, f"MD5 {got}, expected {md5}"))
+    if _present(folder / NPM_CACHE_FILE):
         try:
             _read_npz(folder / NPM_CACHE_FILE)
         except DamagedCacheError as e:
@@ -451,7 +532,7 @@ def find_cached(root=None, source="auto"):
             if source == "official":
                 raise
             damaged = e
-    if source != "official" and (folder / NPM_CACHE_FILE).exists():
+    if source != "official" and _present(folder / NPM_CACHE_FILE):
         return NPM_SOURCE, folder / NPM_CACHE_FILE
     if damaged is not None:
         raise damaged
@@ -657,8 +738,13 @@ def main(argv=None):
             + f"Run `{REPAIR}` to delete these files and fetch the data again.", file=sys.stderr)
         return 1
     for path, problem in damaged:
-        print(f"Deleting {path} ({problem}).")
-        path.unlink(missing_ok=True)
+        if path.is_dir() and not path.is_symlink():
+            aside = path.with_name(f"{path.name}.not-a-file-{time.strftime('%Y%m%d-%H%M%S')}")
+            print(f"Moving {path} aside to {aside} ({problem}).")
+            path.rename(aside)
+        else:
+            print(f"Deleting {path} ({problem}).")
+            path.unlink(missing_ok=True)
     try:
         name, path = ensure_fashion_mnist(source=args.source)
         _read_cached(name, path)                         # verify what was fetched

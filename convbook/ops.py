@@ -37,11 +37,41 @@ def output_shape(input_size, kernel_size, padding=0, stride=1, dilation=1):
     return tuple((n[i] + 2 * p[i] - d[i] * (k[i] - 1) - 1) // s[i] + 1 for i in range(2))
 
 
-def _float_pair(X, K):
-    """Promote X and K to one floating dtype (ints become the default float dtype)."""
-    dtype = torch.promote_types(X.dtype, K.dtype)
+def _exact_dtype(tensors, terms=1):
+    """The floating dtype to compute in: the promoted one (ints -> the default float dtype),
+    or float64 when integer inputs hold values, or sums of ``terms`` products of them, that
+    the promoted dtype cannot represent exactly (float32 holds integers up to 2**24 only). A
+    ValueError names the inputs when even float64 (2**53) cannot: ints are never rounded."""
+    dtype = tensors[0][1].dtype
+    for _, t in tensors[1:]:
+        dtype = torch.promote_types(dtype, t.dtype)
     if not dtype.is_floating_point:
         dtype = torch.get_default_dtype()
+    ints = [(name, t) for name, t in tensors if not t.is_floating_point()]
+    if not ints:
+        return dtype
+    largest = [max(int(t.max()), -int(t.min())) if t.numel() else 0 for _, t in ints]
+    if len(ints) == len(tensors):      # all integers: every partial sum must be exact too
+        bound = terms
+        for value in largest:
+            bound *= value
+    else:                              # mixed with floats: the integers must convert exactly
+        bound = max(largest)
+    exact = {torch.float16: 2 ** 11, torch.bfloat16: 2 ** 8, torch.float32: 2 ** 24,
+             torch.float64: 2 ** 53}
+    if bound <= exact.get(dtype, 2 ** 53):
+        return dtype
+    if bound <= 2 ** 53:
+        return torch.float64
+    names = " and ".join(name for name, _ in ints)
+    raise ValueError(f"{names} hold integers whose results reach {bound:.3g}, beyond 2**53: no "
+                     "floating dtype holds them exactly, and convbook does not round integer "
+                     "inputs; use smaller integers or convert to float yourself")
+
+
+def _float_pair(X, K, terms=1):
+    """Promote X and K to one floating dtype that keeps integer inputs exact."""
+    dtype = _exact_dtype([("X", X), ("K", K)], terms)
     return X.to(dtype), K.to(dtype)
 
 
@@ -56,13 +86,18 @@ def _correlate(X, K, padding, stride, dilation=(1, 1)):
     check_fits(X.shape[1:], K.shape[2:], padding, dilation)
     out_h, out_w = output_shape(X.shape[1:], K.shape[2:], padding, stride, dilation)
     c_o, c_i, k_h, k_w = K.shape
+    h, w = X.shape[1:]
     padded = [X.shape[0]] + [n + 2 * p for n, p in zip(X.shape[1:], padding)]
-    check_allocation("the padded input", padded, f"padding {padding}")
-    check_allocation("the output", (c_o, out_h, out_w), f"padding {padding}")
+    check_allocation("the padded input", padded,
+                     f"X of {c_i} x {h} x {w} with padding {padding}")
+    check_allocation("the output", (c_o, out_h, out_w),
+                     f"K's {c_o} output channels on the {out_h}x{out_w} output (X {h}x{w}, "
+                     f"padding {padding}, stride {stride})")
     if c_o * c_i > 1:
         check_allocation("the im2col matrix", (c_i * k_h * k_w, out_h * out_w),
-                         f"padding {padding} with a {k_h}x{k_w} kernel")
-    X, K = _float_pair(X, K)
+                         f"a {c_i} x {k_h}x{k_w} kernel on the {out_h}x{out_w} output "
+                         f"(X {h}x{w}, padding {padding}, stride {stride})")
+    X, K = _float_pair(X, K, c_i * k_h * k_w)
     # a stride longer than the padded input gives one window, whatever its value: clamp it
     # so that huge strides (10**30) do not overflow the slicing arithmetic
     stride = tuple(min(s, n) for s, n in zip(stride, padded[1:]))
@@ -108,7 +143,7 @@ def corr2d_loop(X, K):
     check_ndim(X, "X", 2, "height x width")
     check_ndim(K, "K", 2, "k_h x k_w")
     check_fits(X.shape, K.shape, (0, 0))
-    X, K = _float_pair(X, K)
+    X, K = _float_pair(X, K, K.numel())
     h, w = K.shape
     Y = torch.zeros((X.shape[0] - h + 1, X.shape[1] - w + 1), dtype=X.dtype)
     for i in range(Y.shape[0]):
@@ -174,8 +209,10 @@ def corr2d_multi_in_out_1x1(X, K):
         K = K[:, :, 0, 0]
     check_ndim(K, "K", 2, "out_channels x in_channels, or out x in x 1 x 1")
     _check_channels(X.shape[0], K.shape[1])
-    X, K = _float_pair(X, K)
     c_i, h, w = X.shape
+    check_allocation("the output", (K.shape[0], h, w),
+                     f"K's {K.shape[0]} output channels on X's {h}x{w} pixels")
+    X, K = _float_pair(X, K, c_i)
     return (K @ X.reshape(c_i, h * w)).reshape(K.shape[0], h, w)
 
 
@@ -217,8 +254,8 @@ def pool2d(X, pool_size, mode="max", padding=0, stride=None):
     padded = (X.shape[-2] + 2 * pad[0], X.shape[-1] + 2 * pad[1])
     check_allocation("the padded input", X.shape[:-2] + padded, f"padding {padding!r}")
     step = tuple(min(s, n) for s, n in zip(step, padded))     # one window either way
-    if not X.is_floating_point():
-        X = X.to(torch.get_default_dtype())
+    if not X.is_floating_point():       # exact: float32 up to 2**24, else float64
+        X = X.to(_exact_dtype([("X", X)]))
     fill = float("-inf") if mode == "max" else 0.0
     Xp = F.pad(X, (pad[1], pad[1], pad[0], pad[0]), value=fill)
     windows = Xp.unfold(-2, size[0], step[0]).unfold(-2, size[1], step[1])

@@ -20,7 +20,7 @@ import torch
 from torch import nn
 
 from ._checks import flag, pair, positive_int
-from .receptive_graph import Walk, spatial_part, trace, where
+from .receptive_graph import Measurement, Walk, trace, where
 from .receptive_graph import window_params
 
 __all__ = ["LayerField", "layer_window_params", "receptive_field", "EmpiricalField",
@@ -86,9 +86,9 @@ def receptive_field(model, input_shape=None):
     >>> [f.size[0] for f in receptive_field(LeNet())]
     [5, 6, 14, 16]
     """
-    hw = None if input_shape is None else _input_shape(input_shape)[1:]
+    shape = (None, None) if input_shape is None else _input_shape(input_shape)
     gm = trace(model)
-    walk = Walk(gm, hw)
+    walk = Walk(gm, None if input_shape is None else shape[1:], shape[0])
     if not walk.records:
         raise ValueError("model has no Conv2d, MaxPool2d or AvgPool2d layer before any Flatten, "
                          "Linear or global pooling")
@@ -124,12 +124,20 @@ def empirical_receptive_field(model, input_shape, unit, uniform_weights=True):
     """Backpropagate from output unit (row, col) of ``model``'s last feature map to an input of
     ``input_shape`` (channels, h, w); ``unit`` may be one int for (u, u).
 
-    The last feature map is the one reaching the first global pooling, flatten or linear
-    layer, as for ``receptive_field``. With ``uniform_weights`` (the default) a float64 copy
-    gets equal positive weights, zero biases, max pooling turned to averaging over the same
-    windows (dilation and ceil_mode kept) and its activations, BatchNorm and dropout bypassed,
-    so no input pixel's gradient vanishes by accident: the support is the theoretical
-    receptive field, and the gradient's shape is the effective receptive field.
+    The map is found from the shapes the model really computes, independently of
+    ``receptive_field`` (so that the two can disagree when one is wrong): the model's output
+    when it is a feature map, else the input of the first operation that changes the sizes of
+    the last two axes without sliding windows over them (a global pooling, a mean over (h, w),
+    a flatten, a linear layer). Channel reductions, views that keep (h, w) and channel
+    shuffles are run through.
+
+    With ``uniform_weights`` (the default) a float64 copy gets equal positive conv weights,
+    zero biases, max pooling turned to averaging over the same windows (dilation and
+    ceil_mode kept), and nothing that carries a sign: activations, BatchNorm, dropout,
+    negations and scalings (by constants or by parameters, such as ReZero's alpha = 0) are
+    bypassed, and a difference, product or quotient of two maps becomes their sum. The
+    gradient is then a sum of positive terms, which cannot cancel: its support is the
+    theoretical receptive field, and its shape the effective receptive field.
 
     >>> from torch import nn
     >>> net = nn.Sequential(nn.Conv2d(1, 1, 3), nn.Conv2d(1, 1, 3))
@@ -139,18 +147,15 @@ def empirical_receptive_field(model, input_shape, unit, uniform_weights=True):
     channels, height, width = _input_shape(input_shape)
     row, col = pair(tuple(unit) if isinstance(unit, (tuple, list)) else unit, "unit", 0)
     flag(uniform_weights, "uniform_weights")
-    out_h, out_w = receptive_field(model, input_shape)[-1].shape   # validates before any work
+    measurement = Measurement(model, (channels, height, width), uniform_weights)
+    shape = measurement.shape
+    if len(shape) < 2:
+        raise ValueError(f"the model's last feature map has shape {shape}: no (row, col) units")
+    out_h, out_w = shape[-2:]
     if not (row < out_h and col < out_w):
         raise ValueError(f"unit must lie inside the output of shape {(out_h, out_w)}, "
                          f"got {(row, col)}")
-    net = spatial_part(model, uniform_weights)
-    x = torch.ones(1, channels, height, width, dtype=torch.float64, requires_grad=True)
-    y = net(x)
-    if tuple(y.shape[2:]) != (out_h, out_w):
-        raise RuntimeError(f"the spatial part gave a {tuple(y.shape[2:])} map where the closed "
-                           f"form expects {(out_h, out_w)}: please report this model")
-    y[0, :, row, col].sum().backward()
-    gradient = x.grad[0].abs().sum(0)
+    gradient = measurement.gradient((row, col))
     rows = torch.nonzero(gradient.sum(1)).flatten()
     cols = torch.nonzero(gradient.sum(0)).flatten()
     if len(rows) == 0:

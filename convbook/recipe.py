@@ -9,12 +9,13 @@ learning-rate schedule (Smith & Topin, 2019), on top of :func:`convbook.train.tr
 ('BatchNormLeNet', 1)
 """
 import math
+from numbers import Real
 
 import torch
 
 from ._checks import positive_int, positive_number
 from .layers import BatchNormLeNet
-from .train import train
+from .train import as_labelled_images, train
 
 __all__ = ["BATCHNORM_LENET_RECIPE", "one_cycle", "train_fast"]
 
@@ -59,11 +60,28 @@ def train_fast(train_data, test_data=None, epochs=BATCHNORM_LENET_RECIPE["epochs
     """Train a :class:`~convbook.layers.BatchNormLeNet` (or ``net``) with Adam and a one-cycle
     schedule; returns ``(net, history)``. Other keyword arguments go to
     :func:`convbook.train.train`. Seed torch first for the same initial weights."""
+    X, _ = as_labelled_images(train_data, "train_data")
     epochs = positive_int(epochs, "epochs")
     batch_size = positive_int(batch_size, "batch_size")
+    if isinstance(max_lr, bool) or not isinstance(max_lr, Real):
+        raise TypeError(f"max_lr must be a positive number, got {max_lr!r}")
+    if not 0 < max_lr < math.inf:
+        raise ValueError(f"max_lr must be a positive number, got {max_lr!r}")
+    taken = sorted({"optimizer", "lr", "on_batch"} & set(kwargs))
+    if taken:
+        raise TypeError(f"train_fast sets {', '.join(taken)} itself (Adam with a one-cycle "
+                        f"schedule peaking at max_lr): call convbook.train.train for another "
+                        f"optimizer or schedule")
+    steps = epochs * math.ceil(len(X) / batch_size)
+    if steps / 4 < 2:
+        raise ValueError(f"the one-cycle schedule needs at least 8 steps (a rise over a quarter "
+                         f"of them, then a fall), but epochs={epochs} over {len(X)} images in "
+                         f"batches of batch_size={batch_size} make {steps}: train more epochs "
+                         f"or use smaller batches")
     net = BatchNormLeNet() if net is None else net
+    if not isinstance(net, torch.nn.Module):
+        raise TypeError(f"net must be None or a torch.nn.Module, got {type(net).__name__}")
     optimizer = torch.optim.Adam(net.parameters(), lr=max_lr)
-    steps = epochs * math.ceil(len(train_data[0]) / batch_size)
     history = train(net, train_data, test_data, epochs=epochs, optimizer=optimizer,
                     batch_size=batch_size, seed=seed,
                     on_batch=one_cycle(optimizer, steps, max_lr), **kwargs)

@@ -23,7 +23,7 @@ lever can be switched one at a time (``benchmarks/fast_levers.py`` does, for sec
 import math
 import time
 from dataclasses import dataclass, field
-from numbers import Real
+from numbers import Integral, Real
 
 import torch
 from torch import nn
@@ -31,7 +31,7 @@ from torch.nn import functional as F
 
 from ._checks import flag, positive_int, positive_number
 from .recipe import one_cycle
-from .train import as_labelled_images, evaluate_accuracy
+from .train import check_classes, as_labelled_images, evaluate_accuracy
 
 __all__ = ["FastNet", "FASTNET_RECIPE", "SpeedRun", "speed_train", "normalise",
            "whitening_filters", "whiten_first_conv", "frozen_prefix", "show_levers",
@@ -87,13 +87,36 @@ def whitening_filters(inputs, conv, eps=1e-2):
     """
     if not isinstance(conv, nn.Conv2d) or conv.groups != 1:
         raise TypeError(f"conv must be an nn.Conv2d without groups, got {conv!r}")
+    if not isinstance(inputs, torch.Tensor) or not inputs.is_floating_point():
+        raise TypeError(f"inputs must be a floating-point tensor (N x C x H x W), got "
+                        f"{type(inputs).__name__}")
+    if inputs.dim() != 4 or inputs.shape[1] != conv.in_channels:
+        raise ValueError(f"inputs must be N x {conv.in_channels} x H x W (conv's input "
+                         f"channels), got shape {tuple(inputs.shape)}")
+    if isinstance(eps, bool) or not isinstance(eps, Real) or not 0 <= eps < math.inf:
+        raise ValueError(f"eps must be a number >= 0 (it keeps directions without variance "
+                         f"finite), got {eps!r}")
+    if not torch.isfinite(inputs).all():
+        raise ValueError("inputs hold values that are not finite (inf or nan): their patches "
+                         "have no covariance to whiten")
+    dims = conv.in_channels * conv.kernel_size[0] * conv.kernel_size[1]
+    if conv.out_channels > 2 * dims:
+        raise ValueError(f"conv has {conv.out_channels} output channels but its patches have "
+                         f"{dims} dimensions: whitening gives at most {2 * dims} filters (one "
+                         "pair of opposite signs per direction)")
     patches = F.unfold(inputs, conv.kernel_size, conv.dilation, conv.padding, conv.stride)
     patches = patches.transpose(1, 2).reshape(-1, patches.shape[1])   # one row per patch
+    if len(patches) == 0:
+        raise ValueError(f"inputs of shape {tuple(inputs.shape)} give no patch to whiten")
     mean = patches.mean(0)
     patches = patches - mean
     eigenvalues, vectors = torch.linalg.eigh(patches.T @ patches / len(patches))
     n = conv.out_channels
     k = -(-n // 2)                                   # the largest k directions, in pairs
+    if not (eigenvalues[-k:] + eps > 0).all():
+        raise ValueError(f"the patches have no variance along some of the {k} directions "
+                         f"kept (constant images?), and eps={eps!r} cannot scale them: give "
+                         f"eps > 0")
     directions = (vectors[:, -k:] / (eigenvalues[-k:] + eps).sqrt()).T.flip(0)
     weight = torch.cat([directions, -directions])[:n]
     return weight.reshape(conv.weight.shape), -(weight @ mean)
@@ -114,8 +137,15 @@ def whiten_first_conv(net, images, eps=1e-2, freeze=True):
         raise TypeError("whitening needs an nn.Sequential whose first layer with parameters "
                         "is a Conv2d")
     conv = net[index]
+    if not isinstance(images, torch.Tensor) or images.dim() != 4 or len(images) == 0:
+        raise ValueError("images must be a non-empty N x C x H x W tensor (normalised), got "
+                         + (f"shape {tuple(images.shape)}" if isinstance(images, torch.Tensor)
+                            else type(images).__name__))
     with torch.no_grad():
         weight, bias = whitening_filters(_slice(net, 0, index)(images.contiguous()), conv, eps)
+        if not (torch.isfinite(weight).all() and torch.isfinite(bias).all()):
+            raise ValueError("the whitening filters are not finite: the images hold a value "
+                             "that is not (inf or nan)")
         conv.weight.copy_(weight)
         if conv.bias is not None:
             conv.bias.copy_(bias)
@@ -131,7 +161,7 @@ def frozen_prefix(net):
     >>> frozen_prefix(FastNet()), frozen_prefix(nn.Sequential(nn.Flatten(), nn.Dropout()))
     (0, 1)
     """
-    if not isinstance(net, nn.Sequential):
+    if not isinstance(net, nn.Sequential) or len(net) == 0:
         return 0
     changing = (nn.modules.batchnorm._BatchNorm, nn.Dropout, nn.Dropout2d)
     for i, m in enumerate(net):
@@ -160,6 +190,7 @@ class SpeedRun:
     threads: int = 1
     cached_layers: int = 0
     prepare_seconds: float = 0.0
+    interrupted: bool = False    # stopped by Ctrl-C: the evaluations made so far are kept
 
     @property
     def params(self):
@@ -245,18 +276,49 @@ def speed_train(train_data, test_data, net=None, epochs=FASTNET_RECIPE["epochs"]
         raise ValueError(f"schedule must be 'one-cycle' or 'constant', got {schedule!r}")
     if stop_at is not None and (isinstance(stop_at, bool) or not isinstance(stop_at, Real)):
         raise TypeError(f"stop_at must be None or an accuracy between 0 and 1, got {stop_at!r}")
+    if stop_at is not None and not 0 <= stop_at <= 1:
+        raise ValueError(f"stop_at must be an accuracy in [0, 1] (or None), got {stop_at!r}")
+    if not (isinstance(betas, (tuple, list)) and len(betas) == 2 and all(
+            isinstance(b, Real) and not isinstance(b, bool) and 0 <= b < 1 for b in betas)):
+        raise TypeError(f"betas must be a pair of numbers in [0, 1) (Adam's decay rates), got "
+                        f"{betas!r}")
+    if isinstance(seed, bool) or not isinstance(seed, Integral):
+        raise TypeError(f"seed must be an int, got {seed!r}")
+    if init is not None and not callable(init):
+        raise TypeError(f"init must be None or a function applied to each weight (e.g. "
+                        f"torch.nn.init.xavier_uniform_), got {init!r}")
+    if net is not None and not isinstance(net, nn.Module):
+        raise TypeError(f"net must be None or a torch.nn.Module, got {type(net).__name__}")
     channels_last = flag(channels_last, "channels_last")
     inference_eval = flag(inference_eval, "inference_eval")
     whiten, cache = flag(whiten, "whiten"), flag(cache, "cache")
+    if batch_size > len(X):
+        raise ValueError(f"batch_size ({batch_size}) is larger than the training set "
+                         f"({len(X)} images): one step would use some images several times "
+                         f"and train more epochs than epochs={epochs!r} says")
+    if X_test.shape[1:] != X.shape[1:]:
+        raise ValueError(f"test_data images are {tuple(X_test.shape[1:])}, train_data images "
+                         f"{tuple(X.shape[1:])}: they must have one shape")
     steps = max(1, round(epochs * len(X) / batch_size))
     if evals > steps:
         raise ValueError(f"evals must be at most the number of steps ({steps}), got {evals}")
+    if schedule == "one-cycle" and steps / 4 < 2:
+        raise ValueError(f"the one-cycle schedule needs at least 8 steps (a rise over a quarter "
+                         f"of them, then a fall), but epochs={epochs!r} over {len(X)} images "
+                         f"in batches of batch_size={batch_size} make {steps}: train longer, "
+                         f"use smaller batches or schedule='constant'")
+    net = FastNet() if net is None else net
+    try:
+        check_classes(net, X, [("train_data", y), ("test_data", y_test)])
+    except RuntimeError as error:
+        raise ValueError(f"net cannot run on images of shape {tuple(X.shape[1:])} (from "
+                         f"train_data): {str(error).splitlines()[0]}; FastNet takes 1 x 28 x 28 "
+                         f"images") from None
     old_threads = torch.get_num_threads()
     if threads is not None:
         torch.set_num_threads(positive_int(threads, "threads"))
     try:
         X, X_test = normalise(X, channels_last), normalise(X_test, channels_last)
-        net = FastNet() if net is None else net
         if init is not None:
             for m in net.modules():
                 if isinstance(m, (nn.Conv2d, nn.Linear)):
@@ -282,30 +344,41 @@ def speed_train(train_data, test_data, net=None, epochs=FASTNET_RECIPE["epochs"]
         training, cpu, start, start_cpu = 0.0, 0.0, called, called_cpu
         run.prepare_seconds = time.perf_counter() - called
         net.train()
-        for step in range(1, steps + 1):
-            index = order[(step - 1) * batch_size:step * batch_size]
-            loss = F.cross_entropy(body(X[index]), y[index])
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            if scheduler is not None:
-                scheduler(net, step)
-            if step in checkpoints:
-                if not math.isfinite(loss.item()):
-                    raise FloatingPointError(f"the training loss became {loss.item()} by step "
-                                             f"{step}: use a smaller max_lr (now {max_lr})")
-                tick, tick_cpu = time.perf_counter(), time.process_time()
-                training, cpu = training + tick - start, cpu + tick_cpu - start_cpu
-                run.test_acc.append(evaluate_accuracy(body, X_test, y_test, eval_batch,
-                                                       inference_eval, images=False))
-                start, start_cpu = time.perf_counter(), time.process_time()
-                run.eval_seconds.append(start - tick)
-                run.cpu_seconds.append(cpu)
-                run.examples.append(min(step * batch_size, len(order)))
-                run.train_seconds.append(training)
-                run.elapsed.append(start - called)
-                if stop_at is not None and run.test_acc[-1] >= stop_at:
-                    break
+        try:
+            for step in range(1, steps + 1):
+                index = order[(step - 1) * batch_size:step * batch_size]
+                loss = F.cross_entropy(body(X[index]), y[index])
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                optimizer.step()
+                if scheduler is not None:
+                    scheduler(net, step)
+                if step in checkpoints:
+                    if not math.isfinite(loss.item()):
+                        raise FloatingPointError(
+                            f"the training loss became {loss.item()} by step {step}: use a "
+                            f"smaller max_lr (now {max_lr})")
+                    tick, tick_cpu = time.perf_counter(), time.process_time()
+                    training, cpu = training + tick - start, cpu + tick_cpu - start_cpu
+                    run.test_acc.append(evaluate_accuracy(
+                        body, X_test, y_test, eval_batch, inference_eval, images=False))
+                    start, start_cpu = time.perf_counter(), time.process_time()
+                    run.eval_seconds.append(start - tick)
+                    run.cpu_seconds.append(cpu)
+                    run.examples.append(min(step * batch_size, len(order)))
+                    run.train_seconds.append(training)
+                    run.elapsed.append(start - called)
+                    if stop_at is not None and run.test_acc[-1] >= stop_at:
+                        break
+        except KeyboardInterrupt:
+            kept = min(len(run.test_acc), len(run.examples), len(run.train_seconds),
+                       len(run.elapsed), len(run.eval_seconds), len(run.cpu_seconds))
+            for name in ("test_acc", "examples", "train_seconds", "elapsed", "eval_seconds",
+                         "cpu_seconds"):
+                del getattr(run, name)[kept:]
+            run.interrupted = True
+            print(f"Interrupted: {kept} evaluation{'s' if kept != 1 else ''} kept in the "
+                  "returned SpeedRun (run.interrupted is True); the net keeps its weights.")
         return run
     finally:
         torch.set_num_threads(old_threads)

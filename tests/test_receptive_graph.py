@@ -235,3 +235,124 @@ def test_traces_in_two_threads_at_once_do_not_break_each_other():
     for thread in threads:
         thread.join()
     assert not errors, errors[:2]
+
+
+# ---- issue 21: channel reductions, views and adaptive pooling inside random graphs ----------
+
+class Steps(nn.Module):
+    """Applies (kind, module-or-arg) steps in turn; the last step decides how the model ends."""
+
+    def __init__(self, steps, end):
+        super().__init__()
+        self.kinds = [kind for kind, _ in steps]
+        self.args = [arg if not isinstance(arg, nn.Module) else None for _, arg in steps]
+        self.layers = nn.ModuleList(arg if isinstance(arg, nn.Module) else nn.Identity()
+                                    for _, arg in steps)
+        self.end = end
+
+    def forward(self, x):
+        for kind, arg, layer in zip(self.kinds, self.args, self.layers):
+            if kind == "layer":
+                x = layer(x)
+            elif kind == "reduce":
+                x = {"mean": lambda y: y.mean(1, keepdim=True),
+                     "sum": lambda y: torch.sum(y, dim=1, keepdim=True),
+                     "amax": lambda y: y.amax(1, keepdim=True),
+                     "max": lambda y: y.max(1, keepdim=True)[0]}[arg](x)
+            elif kind == "slice":                 # the first channel, as a 4-D map
+                x = torch.split(x, 1, dim=1)[0] if arg else x[:, :1]
+            elif kind == "view":
+                x = x.view(-1, x.size(1), x.size(2), x.size(3))
+            elif kind == "squeeze":
+                x = x.squeeze(0).unsqueeze(0)
+            elif kind == "shuffle":
+                n, c, h, w = x.size()
+                x = x.view(n, 2, c // 2, h, w).transpose(1, 2).reshape(n, c, h, w)
+            elif kind == "adaptive":
+                x = F.adaptive_avg_pool2d(x, arg)
+            elif kind == "branch":                 # x + conv(x), or cat with a reduction
+                y = layer(x)
+                x = x + y if arg == "add" else torch.cat([y, x.mean(1, keepdim=True)], 1)
+        if self.end == "mean":
+            return x.mean((2, 3))
+        if self.end == "flatten":
+            return torch.flatten(x, 1)
+        return x
+
+
+@st.composite
+def mixed_graphs(draw, size=36):
+    steps, channels, n = [], 1, size
+    for _ in range(draw(st.integers(2, 6))):
+        kind = draw(st.sampled_from(["conv", "pool", "reduce", "view", "squeeze", "shuffle",
+                                     "adaptive", "branch", "slice"]))
+        if kind == "conv" or kind == "shuffle" and channels % 2 or kind == "reduce" and \
+                channels == 1:
+            out = draw(st.sampled_from([1, 2, 4]))
+            k, s = draw(st.integers(1, 4)), draw(st.integers(1, 2))
+            p, d = draw(st.integers(0, 1)), draw(st.integers(1, 2))
+            if (n + 2 * p - d * (k - 1) - 1) // s + 1 < 3:
+                continue
+            steps.append(("layer", nn.Conv2d(channels, out, k, s, p, d)))
+            channels, n = out, (n + 2 * p - d * (k - 1) - 1) // s + 1
+        elif kind == "pool":
+            k = draw(st.integers(2, 3))
+            if n // k < 3:
+                continue
+            pool = draw(st.sampled_from([nn.MaxPool2d, nn.AvgPool2d]))
+            steps.append(("layer", pool(k)))
+            n = n // k
+        elif kind == "reduce":
+            steps.append(("reduce", draw(st.sampled_from(["mean", "sum", "amax", "max"]))))
+            channels = 1
+        elif kind == "slice":
+            steps.append(("slice", draw(st.booleans())))
+            channels = 1
+        elif kind == "adaptive":
+            divisors = [d for d in range(2, n + 1) if n % d == 0 and d >= 3]
+            target = draw(st.sampled_from(divisors)) if divisors else n
+            steps.append(("adaptive", target))
+            n = target
+        elif kind == "branch":
+            merge = draw(st.sampled_from(["add", "cat"]))
+            k = draw(st.sampled_from([1, 3, 5]))
+            out = channels if merge == "add" else draw(st.sampled_from([1, 2]))
+            steps.append(("branch", nn.Conv2d(channels, out, k, padding=k // 2)))
+            steps.append(("merge-" + merge, None))
+            channels = channels if merge == "add" else out + 1
+        else:
+            steps.append((kind, None))
+    # fold ("branch", conv), ("merge-x", None) into one step whose arg names the merge
+    folded = []
+    for kind, arg in steps:
+        if kind.startswith("merge-"):
+            folded[-1] = ("branch", folded[-1][1])
+            folded[-1][1].merge = kind[6:]
+        else:
+            folded.append((kind, arg))
+    if not any(kind in ("layer", "branch") for kind, _ in folded):
+        folded.append(("layer", nn.Conv2d(channels, 1, 3)))
+    net = Steps(folded, draw(st.sampled_from(["map", "mean", "flatten"])))
+    for i, (kind, arg) in enumerate(folded):
+        if kind == "branch":
+            net.args[i] = arg.merge
+    return net
+
+
+@settings(max_examples=60, deadline=None)
+@given(mixed_graphs())
+def test_closed_form_equals_autograd_on_the_real_output_of_mixed_graphs(net):
+    """Issue 21 R1: random graphs mixing convs, pools, channel reductions (mean, sum, amax,
+    max), channel slices, no-op views, squeeze/unsqueeze, channel shuffles, adaptive pooling
+    and branches;
+    the measurement runs on the model's real output (or the map its global pooling or
+    flatten ends), found without the closed form."""
+    size = 36
+    field = receptive_field(net, (1, size, size))[-1]
+    out_h, out_w = field.shape
+    unit = (out_h // 2, out_w // 2)
+    (top, bottom), (left, right) = field.bounds(unit)
+    assume(top >= 0 and left >= 0 and bottom < size and right < size)
+    measured = empirical_receptive_field(net, (1, size, size), unit)
+    assert (measured.rows, measured.cols) == ((top, bottom), (left, right))
+    assert field.size == measured.size

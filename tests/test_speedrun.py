@@ -127,3 +127,102 @@ def test_bad_options_are_refused_before_training(options, error, words):
     with pytest.raises(error, match=words):
         speed_train((X, y), (X, y), **{"batch_size": 8, **options})
 
+
+
+# --- issue 21 ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    (dict(test_labels=10), ValueError, r"test_data labels run from 10 to 19, but net outputs "
+                                       r"10 class scores"),
+    (dict(train_labels=10), ValueError, r"train_data labels run from 10 to 19"),
+    (dict(train_labels=-1), ValueError, r"train_data labels run from -1 to 8"),
+    (dict(shape=(64, 20, 20)), ValueError, r"net cannot run on images of shape \(1, 20, 20\)"),
+    (dict(shape=(64, 64, 64)), ValueError, r"net cannot run on images of shape \(1, 64, 64\)"),
+    (dict(shape=(64, 3, 28, 28)), ValueError, r"net cannot run on images of shape \(3, 28, 28\)"),
+    (dict(betas=(0.9,)), TypeError, r"betas must be a pair of numbers in \[0, 1\)"),
+    (dict(betas=5), TypeError, r"betas must be a pair"),
+    (dict(betas=(0.9, 0.99, 0.9)), TypeError, r"betas must be a pair"),
+    (dict(betas=(0.9, 1.5)), TypeError, r"betas must be a pair"),
+    (dict(seed="abc"), TypeError, r"seed must be an int, got 'abc'"),
+    (dict(seed=None), TypeError, r"seed must be an int, got None"),
+    (dict(seed=1.7), TypeError, r"seed must be an int, got 1.7"),
+    (dict(init="xavier"), TypeError, r"init must be None or a function"),
+    (dict(net="fastnet"), TypeError, r"net must be None or a torch.nn.Module"),
+    (dict(epochs=1.5, batch_size=1024), ValueError,
+     r"batch_size \(1024\) is larger than the training set \(64 images\)"),
+    (dict(stop_at=-1), ValueError, r"stop_at must be an accuracy in \[0, 1\]"),
+    (dict(stop_at=2), ValueError, r"stop_at must be an accuracy in \[0, 1\]"),
+    (dict(stop_at=float("nan")), ValueError, r"stop_at must be an accuracy in \[0, 1\]"),
+    (dict(epochs=1, batch_size=16), ValueError,
+     r"one-cycle schedule needs at least 8 steps .* epochs=1 over 64 images in batches of "
+     r"batch_size=16 make 4"),
+])
+def test_bad_arguments_are_named_before_the_preparation(kwargs, error, match, monkeypatch):
+    """Issue 21: S1 (test labels 10..19 gave accuracy 0.0 silently), raw errors after the
+    whitening ("mat1 and mat2 shapes cannot be multiplied", Adam's own messages), a batch
+    larger than the data training 12.8 epochs for epochs=1.5, stop_at outside [0, 1]."""
+    import convbook.speedrun as S
+
+    monkeypatch.setattr(S, "normalise", lambda *a: pytest.fail("preparation started"))
+    shape = kwargs.pop("shape", (64, 28, 28))
+    X = torch.randint(0, 256, shape, dtype=torch.uint8)
+    y = torch.arange(64) % 10
+    train_y = y + kwargs.pop("train_labels", 0)
+    test_y = y + kwargs.pop("test_labels", 0)
+    options = dict(epochs=1, batch_size=8, evals=1)
+    options.update(kwargs)
+    with pytest.raises(error, match=match):
+        speed_train((X, train_y), (X, test_y), **options)
+
+
+def test_ctrl_c_in_speed_train_keeps_the_evaluations_made(monkeypatch, capsys):
+    """Issue 21: an interruption lost the whole run (train keeps it)."""
+    import convbook.speedrun as S
+
+    calls = []
+    real = S.evaluate_accuracy
+
+    def interrupted_accuracy(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(S, "evaluate_accuracy", interrupted_accuracy)
+    torch.manual_seed(0)
+    try:
+        run = speed_train(tiny(), tiny(), epochs=2, batch_size=8, evals=4)
+    except KeyboardInterrupt:
+        pytest.fail("the interruption escaped speed_train(): the evaluations made were lost")
+    assert run.interrupted and len(run.test_acc) == len(run.examples) == len(run.elapsed) == \
+        len(run.train_seconds) == len(run.cpu_seconds) == len(run.eval_seconds) == 1
+    assert "Interrupted: 1 evaluation kept" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("call, error, match", [
+    (lambda: whitening_filters(torch.randn(4, 1, 8, 8), nn.Conv2d(1, 20, 3)), ValueError,
+     r"conv has 20 output channels but its patches have 9 dimensions: whitening gives at most "
+     r"18 filters"),
+    (lambda: whitening_filters(torch.ones(4, 1, 8, 8), nn.Conv2d(1, 4, 3), eps=0), ValueError,
+     r"no variance along some of the 2 directions .* give eps > 0"),
+    (lambda: whitening_filters(torch.ones(4, 1, 8, 8), nn.Conv2d(1, 4, 3), eps=-1), ValueError,
+     r"eps must be a number >= 0"),
+    (lambda: whitening_filters(torch.ones(4, 2, 8, 8), nn.Conv2d(1, 4, 3)), ValueError,
+     r"inputs must be N x 1 x H x W"),
+    (lambda: whiten_first_conv(FastNet(), torch.randn(16, 28, 28)), ValueError,
+     r"images must be a non-empty N x C x H x W tensor .* shape \(16, 28, 28\)"),
+    (lambda: whiten_first_conv(FastNet(), torch.randn(0, 1, 28, 28)), ValueError,
+     r"images must be a non-empty"),
+    (lambda: whiten_first_conv(FastNet(), torch.full((2, 1, 28, 28), float("nan"))),
+     ValueError, r"not finite"),
+])
+def test_whitening_refuses_what_would_give_nan_or_a_raw_error(call, error, match):
+    """Issue 21: a raw reshape error for too many outputs; NaN weights from 0 images or
+    constant images with eps <= 0; a raw error for 3-D images."""
+    with pytest.raises(error, match=match):
+        call()
+
+
+def test_the_frozen_prefix_of_an_empty_sequential_is_zero():
+    """Issue 21: it returned -1."""
+    assert frozen_prefix(nn.Sequential()) == 0

@@ -232,3 +232,67 @@ def test_history_elapsed_counts_evaluation():
                 live=False, log=lambda line: None)
     assert len(h.elapsed) == 2 and h.elapsed[0] < h.elapsed[1]
     assert h.elapsed[1] >= sum(h.seconds)
+
+
+# --- issue 21 ----------------------------------------------------------------------------------
+
+class InterruptEvaluationAt(nn.Module):
+    """Raises KeyboardInterrupt at the given forward call made without autograd (the first is
+    train's check of the output width, then one per evaluation)."""
+
+    def __init__(self, net, call):
+        super().__init__()
+        self.net, self.call, self.calls = net, call, 0
+
+    def forward(self, x):
+        if not torch.is_grad_enabled():
+            self.calls += 1
+            if self.calls == self.call:
+                raise KeyboardInterrupt
+        return self.net(x)
+
+
+def test_ctrl_c_during_an_evaluation_keeps_only_whole_epochs(capsys):
+    """Issue 21 T1: an interruption in epoch 2's evaluation left 2 losses and 1 accuracy, and
+    summary() paired epoch 2's loss with epoch 1's accuracy ("epochs 1-2 kept")."""
+    torch.manual_seed(0)
+    X, y = quadrant_data()
+    net = InterruptEvaluationAt(ModernLeNet(num_classes=4), call=3)
+    h = T.train(net, (X, y), (X[:80], y[:80]), epochs=5, lr=0.01, optimizer="adam",
+                batch_size=32, progress=False, live=False, log=lambda line: None)
+    assert h.interrupted
+    assert len(h.train_loss) == len(h.train_acc) == len(h.test_acc) == len(h.seconds) == \
+        len(h.elapsed) == 1
+    assert all(t <= 1 for t, _, _ in h.steps)
+    out = capsys.readouterr().out
+    assert "Interrupted in epoch 2/5: epoch 1 kept" in out and "epochs=4" in out
+    assert f"loss {h.train_loss[0]:.3f}" in h.summary() and "over 1 epochs" in h.summary()
+
+
+def test_a_confusion_matrix_too_large_is_refused_before_any_work(monkeypatch):
+    """Issue 21: num_classes=10**6 tried to allocate 8 TB."""
+    monkeypatch.setattr(torch, "bincount", lambda *a, **k: pytest.fail("work was done"))
+    with pytest.raises(ValueError, match=r"num_classes=1000000 makes the confusion matrix "
+                                         r"1000000 x 1000000"):
+        T.confusion_matrix(torch.tensor([0]), torch.tensor([0]), num_classes=10 ** 6)
+
+
+@pytest.mark.parametrize("args, kwargs, error, match", [
+    ((None,), {}, TypeError, r"train_data must be an \(images, labels\) pair"),
+    ((), dict(optimizer="sgd"), TypeError, r"train_fast sets optimizer itself"),
+    ((), dict(on_batch=print, lr=0.1), TypeError, r"train_fast sets lr, on_batch itself"),
+    ((), dict(max_lr="0.1"), TypeError, r"max_lr must be a positive number, got '0.1'"),
+    ((), dict(max_lr=float("nan")), ValueError, r"max_lr must be a positive number"),
+    ((), dict(epochs=1, batch_size=64), ValueError,
+     r"one-cycle schedule needs at least 8 steps .* epochs=1 over 64 images in batches of "
+     r"batch_size=64 make 1"),
+    ((), dict(net="lenet", batch_size=8), TypeError, r"net must be None or a torch.nn.Module"),
+])
+def test_train_fast_names_bad_arguments_before_any_work(args, kwargs, error, match):
+    """Issue 21: raw errors (TypeError from len(None), 'multiple values for optimizer', Adam's
+    own message) and a one-cycle error naming warmup * total_steps, not the user's arguments."""
+    from convbook.recipe import train_fast
+
+    X, y = torch.randint(0, 256, (64, 28, 28), dtype=torch.uint8), torch.arange(64) % 10
+    with pytest.raises(error, match=match):
+        train_fast(*(args or ((X, y),)), progress=False, live=False, **kwargs)
