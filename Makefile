@@ -28,10 +28,15 @@ help:
 	@echo "make bench  - run the benchmarks (side-by-side ratios)"
 	@echo "make data   - fetch/convert Fashion-MNIST into the cache"
 
-$(STAMP): pyproject.toml
+# pyproject.toml declares the ranges convbook works with; constraints.txt pins the exact versions
+# the tests and the stored outputs were made with (torch's CPU wheel among them).
+TORCH_PIN := $(shell sed -n 's/^torch==//p' constraints.txt)
+
+$(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q -e '.[lab,test,book]' 2>&1 | $(PIP_FILTER)
-	$(BIN)/python -c "import convbook, torch; assert torch.__version__.startswith('2.13.0')"
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[lab,test,book]' 2>&1 | $(PIP_FILTER)
+	$(BIN)/python -c "import convbook, torch; v = torch.__version__; \
+	    assert v.split('+')[0] == '$(TORCH_PIN)', f'torch {v}, constraints.txt pins $(TORCH_PIN)'"
 	touch $@
 
 venv: $(STAMP)
