@@ -104,3 +104,14 @@ def test_a_mismatch_is_caught():
     assert npm_version("anywidget", other) != CONSTRAINTS["anywidget"]
     with pytest.raises(ValueError, match="exact"):
         pins("torch>=2.4\n")
+
+
+def test_the_readme_names_the_tested_versions():
+    """The README says which versions the tests ran on: the pinned ones, not stale ones."""
+    readme = (ROOT / "README.md").read_text()
+    missing = {name: pin for name, pin in CONSTRAINTS.items() if f"{name} {pin}" not in readme}
+    assert not missing, f"README.md does not say the tests ran on {missing}"
+    torch_range = str(declared()["torch"].specifier)              # "<3,>=2.4"
+    bounds = sorted(torch_range.split(","), key=lambda b: b[0] != ">")
+    stated = "torch " + ", ".join(b.replace(">=", ">= ").replace("<", "< ") for b in bounds)
+    assert stated in readme, f"README.md does not state the declared range {stated!r}"
