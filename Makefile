@@ -64,7 +64,7 @@ test: $(STAMP) data
 # The notebooks whose outputs come from training arithmetic, under nbval as if on another CPU:
 # $(EMULATED_CPU) makes torch take other kernels (other vector widths, other summation orders),
 # the way another processor does. Of the four such settings (issue 24) it moved the most cells
-# of 08 on an Intel Xeon (AVX-512): 5, against 3 for ONEDNN_MAX_CPU_ISA=AVX2; in 00-07 none of
+# of 08 on an Intel Xeon (AVX-512): 5, against 3 for each of the others; in 00-07 none of
 # the four moves an output. A glob picks up the appendix notebooks (09_*) too;
 # tests/test_lenet_sweep.py and test_fast_levers.py re-run training against book/data's files.
 TRAINED_NOTEBOOKS := book/00_from_fc_to_conv.ipynb book/03_learning_a_kernel.ipynb \
