@@ -58,7 +58,8 @@ PACKAGES = {
         # The explorers are anywidgets: the html-manager loads the "anywidget" module with
         # require.js (the path is set in embed-setup.js below), which runs each explorer's ES
         # module from the widget state. Keep this version equal to the PyPI pin in
-        # pyproject.toml. dist/index.js is an anonymous AMD module (define([...base], ...)).
+        # constraints.txt (tests/test_constraints.py fails when they differ).
+        # dist/index.js is an anonymous AMD module (define([...base], ...)).
         "anywidget@0.11.0",
         "sha512-LHZgW2j5UjyerZSZcO+BtZPXGMSORQV2bUT480hOR5x/BXS8sOradi/71amJfMueSEnKX0dqPwTfsOGHTsyZpQ==",
         ["dist/index.js", "LICENSE"],
