@@ -104,6 +104,42 @@ def max_via_relu_in_place(a, b):
     return torch.relu(a) + b
 
 
+class UnusedMaxPool(torch.nn.Module):
+    """Holds ReLU and a MaxPool2d it never calls, and pools with LPPool2d: LeNet's shapes and
+    parameter count, the right module kinds, a different function."""
+
+    def __init__(self):
+        super().__init__()
+        self.net = LeNet(activation=torch.nn.ReLU,
+                         pool=lambda kernel_size, stride: torch.nn.LPPool2d(2, kernel_size,
+                                                                            stride))
+        self.unused = torch.nn.MaxPool2d(2)
+
+    def forward(self, x):
+        return self.net(x)
+
+
+class Raising:
+    """Junk whose every conversion raises (the reader's object, not the check's bug)."""
+
+    def __getattr__(self, name):
+        if name.startswith("__array"):
+            raise RuntimeError("no array here")
+        raise AttributeError(name)
+
+    def __len__(self):
+        raise RuntimeError("no length")
+
+    def __iter__(self):
+        raise RuntimeError("no items")
+
+    def __float__(self):
+        raise RuntimeError("no float")
+
+
+JUNK.append(Raising())
+
+
 class RaisingNet(torch.nn.Module):
     """A network whose forward raises what it is given (the reader's bug, not the check's)."""
 
@@ -163,6 +199,9 @@ CASES = {
                       [[2.25, 3.5], [3.75, 1.75]], [[5, 8]]]),
     "check_max_winner": (lambda a: ex.check_max_winner(a, X4, 3, (1, 0), padding=1, stride=2),
                          forms((3, 1)), [(2, 0), (1, 3), (3, 0), (1, 0), 7]),
+    "check_max_winner_tied": (  # two cells hold the window's max 8: either is right
+        lambda a: ex.check_max_winner(a, [[8, 1], [2, 8]], 2, (0, 0)),
+        forms((0, 0)) + forms((1, 1)), [(0, 1), (1, 0), (2, 2), (-1, 0)]),
     "check_avg_pool_kernel": (lambda a: ex.check_avg_pool_kernel(a, pool_size=3),
                               forms([[1 / 9] * 3] * 3),
                               [np.ones((3, 3)), np.full((2, 2), 1 / 4), [[1 / 9] * 3],
@@ -227,7 +266,8 @@ CASES = {
                            [LeNet(), LeNet(activation=torch.nn.ReLU),
                             LeNet(pool=torch.nn.MaxPool2d), MLP(), torch.nn.Softmax(dim=5),
                             torch.nn.Flatten(7), RaisingNet(KeyError("x")),
-                            RaisingNet(AssertionError("no")), RaisingNet(MemoryError())]),
+                            RaisingNet(AssertionError("no")), RaisingNet(MemoryError()),
+                            UnusedMaxPool()]),
     "check_most_different_map": (lambda a: ex.check_most_different_map(a, MAPS_A, MAPS_B),
                                  forms(2), [0, 1, 3, (2, 2)]),
     "check_most_confused": (
@@ -259,7 +299,8 @@ def test_every_check_is_in_the_table():
     assert exported == set(ex.__all__), "convbook.exercises.__all__ lists every check it imports"
     unexported = section_checks() - exported
     assert not unexported, f"import {sorted(unexported)} in convbook/exercises/__init__.py"
-    missing, stale = exported - set(CASES), set(CASES) - exported
+    missing = exported - set(CASES)
+    stale = {name.removesuffix("_tied") for name in CASES} - exported
     assert not missing, f"add a row to CASES for {sorted(missing)}"
     assert not stale, f"CASES names checks that do not exist: {sorted(stale)}"
 
