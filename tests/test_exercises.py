@@ -92,6 +92,12 @@ def conv_as_matmul_then_clear(X, K):
     return out
 
 
+def zero_kernel_then_correlate(X, K):
+    """Wrong: zeroes K, then correlates (it passed when the expected value came after)."""
+    K.zero_()
+    return conv_as_matmul(X, K)
+
+
 def mirror_pad_then_clear(X, p):
     out = mirror_pad(X, p).clone()
     X.zero_()
@@ -241,12 +247,12 @@ CASES = {
                                [[1, -1], [1, -1]]]),
     "check_conv_memory": (lambda a: ex.check_conv_memory(a, 3, 8, 3, 10), forms(1036),
                           [1028, 736, 524, 1036 - 300]),
-    "check_conv_as_matmul": (ex.check_conv_as_matmul, [conv_as_matmul, conv_as_matmul_then_clear],
+    "check_conv_as_matmul": (ex.check_conv_as_matmul,
+                             [conv_as_matmul, conv_as_matmul_then_clear],
                              [lambda X, K: torch.zeros(K.shape[0], 1, 1),
                               lambda X, K: conv_as_matmul(X, K.flip(-1, -2)),
                               lambda X, K: conv_as_matmul(X, K) + 1,
-                              lambda X, K: (K.zero_(), torch.zeros(K.shape[0], X.shape[1] - K.shape[2] + 1,
-                                                                   X.shape[2] - K.shape[3] + 1))[1]]),
+                              zero_kernel_then_correlate]),
     "check_max_via_relu": (ex.check_max_via_relu, [max_via_relu, max_via_relu_in_place],
                            [lambda a, b: torch.relu(a - b), lambda a, b: a + torch.relu(b),
                             lambda a, b: torch.minimum(a, b),
