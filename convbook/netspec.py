@@ -24,9 +24,13 @@ from .ops import conv2d_cost, output_shape
 from .receptive import layer_window_params
 
 __all__ = ["layers_from_text", "parse_layers", "LayerSpec", "describe_layer", "NetworkSheet",
-           "SheetRow", "LayerSummary", "layer_summary", "LIMITS", "SHEET_LIMITS"]
+           "SheetRow", "LayerSummary", "layer_summary", "LIMITS", "SHEET_LIMITS", "MAX_VALUES"]
 
-_TOKEN = re.compile(r"^(?:(\d{1,4})(?:x(\d{1,4}))?|([cspd])(\d{1,4}))$")
+# The language is plain ASCII (the browser's parser, widgets/js/netspec.js, reads the same):
+# words are separated by spaces or tabs, layers by ";" or new lines; digits are 0-9 only.
+_TOKEN = re.compile(r"^(?:([0-9]{1,4})(?:x([0-9]{1,4}))?|([cspd])([0-9]{1,4}))$")
+_FOREIGN = re.compile(r"[^\x20-\x7e\t\n\r]")      # what the language cannot hold
+_BLANK = " \t\r"
 # Upper bounds of what a typed network may ask for (the maps are computed for a 28x28 image).
 LIMITS = {"layers": 16, "kernel": 32, "s": 16, "p": 16, "d": 8, "text": 500, "c": 2048,
           "dense": 4096, "parameters": 10_000_000}
@@ -69,9 +73,14 @@ def parse_layers(text, limits=LIMITS):
     """
     if not isinstance(text, str):
         raise TypeError(f"text must be a string of layers, got {type(text).__name__}")
+    # first, so both parsers count the same characters (JavaScript counts UTF-16 units)
+    foreign = _FOREIGN.search(text)
+    if foreign:
+        raise ValueError(f"text may hold only plain ASCII letters, digits, spaces and ';': "
+                         f"character {foreign.start() + 1} is U+{ord(foreign.group()):04X}")
     if len(text) > limits["text"]:
         raise ValueError(f"text may be at most {limits['text']} characters, got {len(text)}")
-    parts = [p.strip() for p in re.split(r"[;\n]", text) if p.strip()]
+    parts = [p.strip(_BLANK) for p in re.split(r"[;\n]", text) if p.strip(_BLANK)]
     if not parts:
         raise ValueError("text must list at least one layer, e.g. 'conv 3 p1; pool 2'")
     if len(parts) > limits["layers"]:
@@ -101,7 +110,7 @@ def layers_from_text(text, channels=4, input_shape=(1, 28, 28)):
     Linear(in_features=96, out_features=10, bias=True)
     """
     specs = parse_layers(text)
-    positive_int(channels, "channels")
+    _default_channels(channels)
     sheet = None
     if any(spec.kind == "dense" for spec in specs):
         sheet = NetworkSheet(specs, input_shape, channels)      # the dense layers' inputs
@@ -147,7 +156,7 @@ def layers_from_text(text, channels=4, input_shape=(1, 28, 28)):
 def _read_layer(number, part, limits=LIMITS, flat=False):
     """The LayerSpec of one typed layer; ValueError naming it. ``flat``: after flatten/dense."""
     where = f"layer {number} ({part!r})"
-    words = part.lower().split()
+    words = re.split(r"[ \t\r]+", part.lower())
     kind, options, kernel = words[0], {}, None
     if kind not in KINDS:
         raise ValueError(f"{where}: unknown layer {kind!r}; use conv, pool (max), avgpool, "
@@ -173,20 +182,29 @@ def _read_layer(number, part, limits=LIMITS, flat=False):
             raise ValueError(f"{where}: cannot read {word!r}; write e.g. 'conv 3 s2 p1 d1 c8' "
                              "or 'pool 2'")
         if match.group(1):
-            kernel = (int(match.group(1)), int(match.group(2) or match.group(1)))
+            if kernel is not None:
+                raise ValueError(f"{where}: two kernel sizes ({kernel_word!r} and {word!r}); "
+                                 "give one")
+            kernel, kernel_word = (int(match.group(1)),
+                                   int(match.group(2) or match.group(1))), word
         else:
-            options[match.group(3)] = int(match.group(4))
+            key = match.group(3)
+            if key in options:
+                raise ValueError(f"{where}: {key} given twice ({key}{options[key]} and "
+                                 f"{word!r}); give it once")
+            options[key] = int(match.group(4))
     if kernel is None or min(kernel) < 1:
         raise ValueError(f"{where}: give a kernel size >= 1, e.g. '{kind} 3'")
     if max(kernel) > limits["kernel"]:
         raise ValueError(f"{where}: kernel sizes go up to {limits['kernel']}, got {max(kernel)}")
-    stride = options.get("s", 1 if kind == "conv" else kernel[0])
-    padding, dilation = options.get("p", 0), options.get("d", 1)
+    # PyTorch's default stride: 1 for a convolution, the window (per axis) for pooling
+    strides = (options["s"],) * 2 if "s" in options else (1, 1) if kind == "conv" else kernel
+    stride, padding, dilation = options.get("s", 1), options.get("p", 0), options.get("d", 1)
     if stride < 1:
         raise ValueError(f"{where}: stride must be >= 1, got {stride}")
     if dilation < 1:
         raise ValueError(f"{where}: dilation must be >= 1, got {dilation}")
-    for key, name, value in (("s", "stride", stride), ("p", "padding", padding),
+    for key, name, value in (("s", "stride", max(strides)), ("p", "padding", padding),
                              ("d", "dilation", dilation)):
         if value > limits[key]:
             raise ValueError(f"{where}: {name} goes up to {limits[key]}, got {value}")
@@ -200,8 +218,28 @@ def _read_layer(number, part, limits=LIMITS, flat=False):
     channels = options.get("c")
     if channels is not None and not 1 <= channels <= limits["c"]:
         raise ValueError(f"{where}: output channels go from 1 to {limits['c']}, got {channels}")
-    return LayerSpec("maxpool" if kind == "pool" else kind, kernel, (stride, stride),
+    return LayerSpec("maxpool" if kind == "pool" else kind, kernel, tuple(strides),
                      (padding, padding), (dilation, dilation), channels)
+
+
+# The most values one map of a built network may hold here (32 Mi floats, 128 MB): a bound
+# checked before the work, so a typo cannot ask for gigabytes.
+MAX_VALUES = 2 ** 25
+
+
+def _bounded(values, what):
+    if values > MAX_VALUES:
+        raise ValueError(f"{what} would hold {values:,} values; at most {MAX_VALUES:,} "
+                         "(convbook.netspec.MAX_VALUES) are computed here")
+    return values
+
+
+def _default_channels(channels):
+    """The output channels of a conv typed without cN: 1..LIMITS["c"], as cN itself."""
+    positive_int(channels, "channels")
+    if channels > LIMITS["c"]:
+        raise ValueError(f"channels go up to {LIMITS['c']} (as a conv's cN), got {channels}")
+    return channels
 
 
 def _describe(kind, kernel, stride, padding, dilation):
@@ -267,7 +305,7 @@ class NetworkSheet:
     def __init__(self, layers, input_shape=(1, 28, 28), channels=4):
         specs = parse_layers(layers, SHEET_LIMITS) if isinstance(layers, str) else list(layers)
         self.input_shape = sheet_input(input_shape)
-        positive_int(channels, "channels")
+        _default_channels(channels)
         self.rows, self.error = [], ""
         shape, field, jump, l = self.input_shape, (1, 1), (1, 1), 0
         for number, spec in enumerate(specs, 1):
@@ -362,10 +400,20 @@ def layer_summary(net, input_shape=(1, 28, 28)):
     """
     if not isinstance(net, nn.Sequential):
         raise TypeError(f"net must be a torch.nn.Sequential, got {type(net).__name__}")
+    input_shape = sheet_input(input_shape)
+    _bounded(math.prod(input_shape), "the input")
     X = torch.zeros(1, *input_shape)
     rows = LayerSummary()
-    for layer in net:
+    for number, layer in enumerate(net):
+        if isinstance(layer, nn.Conv2d) and X.dim() == 4:          # its output, before making it
+            k, s, p, d = layer_window_params(layer)
+            try:
+                out = output_shape(tuple(X.shape[2:]), k, p, s, d)
+            except ValueError:
+                out = (0, 0)
+            _bounded(layer.out_channels * math.prod(out), f"layer {number}'s output")
         X = layer(X)
+        _bounded(X.numel(), f"layer {number}'s output")
         flops = 0
         if isinstance(layer, nn.Conv2d):
             flops = conv2d_cost(layer.in_channels // layer.groups, layer.out_channels,

@@ -7,6 +7,9 @@ the effective-receptive-field weights, computed once; a view only slices and for
 >>> fields.shapes, fields.fields[-1].size
 ([(28, 28), (28, 28), (14, 14), (10, 10)], (12, 12))
 """
+import math
+
+import numpy as np
 import torch
 from torch import nn
 
@@ -14,7 +17,43 @@ from .netspec import describe_layer
 from .ops import output_shape
 from .receptive import empirical_receptive_field, layer_window_params, receptive_field
 
-__all__ = ["NetworkFields"]
+__all__ = ["NetworkFields", "MAX_WORK"]
+
+# The most work one network and image may ask of the explorer, estimated from the shapes before
+# anything runs: arithmetic operations (forward pass, gradients, weights) and values held.
+MAX_WORK = {"operations": 10 ** 10, "values": 2 ** 25}
+
+
+def _axis_weights(layers, axis):
+    """Closed-form effective-receptive-field weights along one axis: how many paths join each
+    input position to one unit through the uniform-kernel layers, in float64 (counts >= 1,
+    so nothing underflows: a 0 is a hole, never a rounding). Kernels of ones are separable, so
+    the 2-D weights are the outer product of the two axes' weights."""
+    w = np.ones(1)
+    for layer in reversed(layers):
+        kernel, stride, _, dilation = layer_window_params(layer)
+        k, s, d = kernel[axis], stride[axis], dilation[axis]
+        wider = np.zeros((len(w) - 1) * s + d * (k - 1) + 1)
+        for t in range(k):
+            wider[t * d: t * d + (len(w) - 1) * s + 1: s] += w
+        w = wider
+    return w
+
+
+def _check_model(model, image):
+    if not isinstance(model, nn.Sequential):
+        raise TypeError(f"model must be an nn.Sequential of layers, got {type(model).__name__}")
+    for index, layer in enumerate(model):
+        if isinstance(layer, nn.Sequential) or (
+                len(list(layer.children())) and not isinstance(layer, (nn.Conv2d, nn.MaxPool2d,
+                                                                       nn.AvgPool2d))):
+            raise ValueError(f"model must be a flat nn.Sequential (one layer per entry): entry "
+                             f"{index} is a {type(layer).__name__} holding layers")
+    image = torch.as_tensor(image, dtype=torch.float32)
+    if image.dim() != 2:
+        raise ValueError(f"image must be one grey-level channel, h x w, got shape "
+                         f"{tuple(image.shape)}")
+    return image
 
 
 def _single_channel(layer, padding=True):
@@ -40,10 +79,14 @@ class NetworkFields:
     """
 
     def __init__(self, model, image):
+        image = _check_model(model, image)
         self.fields = receptive_field(model)
         self.layers = [model[f.index] for f in self.fields]
         self.names = [describe_layer(layer) for layer in self.layers]
-        image = torch.as_tensor(image, dtype=torch.float32)
+        first = self.layers[0] if self.layers else None
+        if isinstance(first, nn.Conv2d) and first.in_channels != 1:
+            raise ValueError(f"model's first layer reads {first.in_channels} channels; the "
+                             "image has one (h x w)")
         shapes = [tuple(image.shape)]
         for number, (layer, name) in enumerate(zip(self.layers, self.names), 1):
             k, s, p, d = layer_window_params(layer)
@@ -57,6 +100,7 @@ class NetworkFields:
                        f"to {h}x{w}, smaller than its kernel (padding {p_h},{p_w})")
                 raise ValueError(f"layer {number} ({name}) does not fit: {why}") from None
         self.shapes = shapes
+        self._bound_work()
         maps = [image]
         with torch.no_grad():
             x = image[None, None]
@@ -70,6 +114,30 @@ class NetworkFields:
         self.maps = [(m - m.min()) / (m.max() - m.min() + 1e-12) for m in maps]
         self._between, self._weights, self._gradients = {}, {}, {}
         self.margins = [self._margin(a) for a in range(len(self.maps))]
+
+    def _bound_work(self):
+        """Refuse, before any work, a network whose forward pass, gradients or field weights
+        would exceed MAX_WORK (estimated from the shapes)."""
+        operations, values, channels = 0, 0, 1
+        for layer, (h_in, w_in), (h, w) in zip(self.layers, self.shapes, self.shapes[1:]):
+            (k_h, k_w), _, _, (d_h, d_w) = layer_window_params(layer)
+            if isinstance(layer, nn.Conv2d):
+                c_in, channels = layer.in_channels // layer.groups, layer.out_channels
+            else:
+                c_in = 1
+            operations += 2 * channels * c_in * h * w * k_h * k_w      # the forward pass
+            operations += 6 * h * w * k_h * k_w                         # a gradient, both ways
+            values = max(values, channels * max(h * w, h_in * w_in))
+        for field in self.fields:                       # the 1-D weights of every field
+            operations += sum(field.size) * max(max(layer_window_params(layer)[0])
+                                                for layer in self.layers)
+        for name, used in (("operations", operations), ("values", values)):
+            if used > MAX_WORK[name]:
+                raise ValueError(f"this network would take about {used:,.0f} {name} on the "
+                                 f"{self.shapes[0][0]}x{self.shapes[0][1]} image; the explorer "
+                                 f"computes at most {MAX_WORK[name]:,} "
+                                 "(convbook.network_fields.MAX_WORK): use fewer channels or "
+                                 "layers")
 
     def between(self, a, b):
         """LayerField of the units of map b measured on map a (a < b)."""
@@ -121,26 +189,32 @@ class NetworkFields:
     def weights(self, b):
         """Effective-receptive-field weights of a unit of map b away from the border, r_h x r_w:
         |d unit / d input| of the linear, uniform-weight network on an input of the field's size."""
+        size = math.prod(self.fields[b - 1].size)
+        if size > MAX_WORK["values"]:
+            raise ValueError(f"the field of layer {b} holds {size:,} pixels; weights are drawn "
+                             f"for at most {MAX_WORK['values']:,} (weight_ratio counts any)")
         if b not in self._weights:
-            net = nn.Sequential(*(_single_channel(layer, padding=False)
-                                  for layer in self.layers[:b]))
-            self._weights[b] = empirical_receptive_field(net, (1, *self.fields[b - 1].size),
-                                                         (0, 0)).gradient
+            rows, cols = (_axis_weights(self.layers[:b], axis) for axis in (0, 1))
+            self._weights[b] = torch.from_numpy(np.outer(rows, cols))
         return self._weights[b]
 
     def weight_ratio(self, b):
         """(heaviest / lightest non-zero weight, number of pixels of the field with no weight).
 
         Dilated or strided layers leave holes (weight 0) in the field: they are counted, not
-        divided by.
+        divided by. Computed per axis in float64 from path counts (>= 1 where a path exists),
+        so a weight too small for float32 is never mistaken for a hole, and a field too large
+        to draw is still counted.
 
         >>> from convbook.netspec import layers_from_text
         >>> NetworkFields(layers_from_text("conv 3 d2"), torch.zeros(9, 9)).weight_ratio(1)
         (1.0, 16)
         """
-        w = self.weights(b)
-        used = w[w > 0]
-        return float(used.max() / used.min()), int((w == 0).sum())
+        rows, cols = (_axis_weights(self.layers[:b], axis) for axis in (0, 1))
+        (r, c), (r_used, c_used) = (rows[rows > 0], cols[cols > 0]), (
+            int((rows > 0).sum()), int((cols > 0).sum()))
+        ratio = float((r.max() / r.min()) * (c.max() / c.min()))
+        return ratio, len(rows) * len(cols) - r_used * c_used
 
     def gradient(self, b, unit):
         """|d unit / d input| for ``unit`` of map b (uniform weights, linear network), h x w;

@@ -31,10 +31,12 @@ def forms(value):
         return [value, np.float64(value), np.float32(value), np.array(value),
                 torch.tensor(value), torch.tensor([value], dtype=torch.float64), [value]]
     if isinstance(value, tuple) and all(isinstance(v, int) for v in value):
+        # float32 holds every whole number only up to 2**24: above, it is refused (E3)
+        exact32 = [np.array(value, dtype=np.float32)] if max(value) <= 2 ** 24 else []
         return [value, list(value), tuple(np.int64(v) for v in value),
                 tuple(float(v) for v in value), tuple(torch.tensor(v) for v in value),
-                np.array(value), np.array(value, dtype=np.float32), torch.tensor(value),
-                torch.tensor(value, dtype=torch.float64)]
+                np.array(value), torch.tensor(value),
+                torch.tensor(value, dtype=torch.float64)] + exact32
     # a nested list: an array answer
     array = np.array(value, dtype=np.float64)
     out = [value, tuple(map(tuple, value)), array, array.astype(np.float32),
@@ -50,7 +52,12 @@ JUNK = ["abc", "26", b"26", "", {}, {"a": 1}, set(), object(), print, Ellipsis, 
         float("inf"), -float("inf"), [1.0, float("nan")], True, False, np.bool_(True), 1j,
         [1j, 2], np.array([1 + 2j]), torch.tensor([]), torch.tensor(True),
         torch.tensor([True, False]), np.array(["a", "b"]), np.zeros((40, 40)), -1, 0,
-        10 ** 100, [10 ** 100, 1], torch.nn.Linear(2, 2), range(3)]
+        10 ** 100, [10 ** 100, 1], torch.nn.Linear(2, 2), range(3),
+        # tensors that hold no plain values, and a float type torch cannot read (issue 21)
+        np.longdouble(26.5), np.array([np.longdouble(1.5)] * 3), torch.empty(3, device="meta"),
+        torch.nested.nested_tensor([torch.ones(2), torch.ones(3)]),
+        torch.tensor([[0.0, 2.5], [1.5, 0.0]]).to_sparse(),
+        torch.quantize_per_tensor(torch.tensor([0.5, 1.5]), 0.1, 0, torch.quint8)]
 
 X4 = [[1, 5, 2, 0], [3, 0, 4, 8], [6, 2, 1, 1], [0, 7, 3, 2]]
 RF = "conv 3; conv 3; pool 2; conv 3"
@@ -76,6 +83,79 @@ def max_via_relu(a, b):
 
 def mirror_pad(X, p):
     return torch.nn.functional.pad(X[None], (p, p, p, p), mode="reflect")[0]
+
+
+def conv_as_matmul_then_clear(X, K):
+    """A right answer that clears its inputs after use (the expected value must not see it)."""
+    out = conv_as_matmul(X, K)
+    X.zero_(), K.zero_()
+    return out
+
+
+def zero_kernel_then_correlate(X, K):
+    """Wrong: zeroes K, then correlates (it passed when the expected value came after)."""
+    K.zero_()
+    return conv_as_matmul(X, K)
+
+
+def mirror_pad_then_clear(X, p):
+    out = mirror_pad(X, p).clone()
+    X.zero_()
+    return out
+
+
+def max_via_relu_in_place(a, b):
+    """A right answer that changes its inputs: a -= b (E2 failed it)."""
+    a -= b
+    return torch.relu(a) + b
+
+
+class UnusedMaxPool(torch.nn.Module):
+    """Holds ReLU and a MaxPool2d it never calls, and pools with LPPool2d: LeNet's shapes and
+    parameter count, the right module kinds, a different function."""
+
+    def __init__(self):
+        super().__init__()
+        self.net = LeNet(activation=torch.nn.ReLU,
+                         pool=lambda kernel_size, stride: torch.nn.LPPool2d(2, kernel_size,
+                                                                            stride))
+        self.unused = torch.nn.MaxPool2d(2)
+
+    def forward(self, x):
+        return self.net(x)
+
+
+class Raising:
+    """Junk whose every conversion raises (the reader's object, not the check's bug)."""
+
+    def __getattr__(self, name):
+        if name.startswith("__array"):
+            raise RuntimeError("no array here")
+        raise AttributeError(name)
+
+    def __len__(self):
+        raise RuntimeError("no length")
+
+    def __iter__(self):
+        raise RuntimeError("no items")
+
+    def __float__(self):
+        raise RuntimeError("no float")
+
+
+JUNK.append(Raising())
+
+
+class RaisingNet(torch.nn.Module):
+    """A network whose forward raises what it is given (the reader's bug, not the check's)."""
+
+    def __init__(self, error):
+        super().__init__()
+        self.error = error
+        self.conv = torch.nn.Conv2d(1, 1, 3)
+
+    def forward(self, x):
+        raise self.error
 
 
 M_CHAPTER = [[1, 2, 0, 3, 4, 0, 0, 0, 0], [0, 1, 2, 0, 3, 4, 0, 0, 0],
@@ -113,6 +193,8 @@ CASES = {
                                     {"flops": 176619520, "parameters": 1792},
                                     {"params": 1792, "FLOPs": np.int64(176619520)}],
         [(1728, 176619520), (1792, 173408256), (1792, 86704128), (176619520, 1792),
+         (1792, np.float32(176619523)), (1792, 176619523), (1792, 176619523.0),
+         np.array([1792, 176619520], dtype=np.float32), torch.tensor([1792.0, 176619523.0]),
          {"params": 176619520, "FLOPs": 1792}, {"parameters": 1792}, 1792]),
     "check_grayscale_1x1": (ex.check_grayscale_1x1,
                             forms([[1 / 3, 1 / 3, 1 / 3]]) + [torch.full((1, 3, 1, 1), 1 / 3)],
@@ -123,10 +205,14 @@ CASES = {
                       [[2.25, 3.5], [3.75, 1.75]], [[5, 8]]]),
     "check_max_winner": (lambda a: ex.check_max_winner(a, X4, 3, (1, 0), padding=1, stride=2),
                          forms((3, 1)), [(2, 0), (1, 3), (3, 0), (1, 0), 7]),
+    "check_max_winner_tied": (  # two cells hold the window's max 8: either is right
+        lambda a: ex.check_max_winner(a, [[8, 1], [2, 8]], 2, (0, 0)),
+        forms((0, 0)) + forms((1, 1)), [(0, 1), (1, 0), (2, 2), (-1, 0)]),
     "check_avg_pool_kernel": (lambda a: ex.check_avg_pool_kernel(a, pool_size=3),
                               forms([[1 / 9] * 3] * 3),
                               [np.ones((3, 3)), np.full((2, 2), 1 / 4), [[1 / 9] * 3],
-                               np.full((3, 3), 1 / 3)]),
+                               np.full((3, 3), 1 / 3),
+                               [[0, 2 / 9, 1 / 9], [0, 1 / 9, 1 / 9], [1 / 9, 1 / 9, 2 / 9]]]),
     "check_dense_parameters": (lambda a: ex.check_dense_parameters(a, 28 * 28, 256),
                                forms(200960), [200704, 1040, 2 * 200960, 784]),
     "check_influence": (lambda a: ex.check_influence(a, 28, 5), forms((25, 784)),
@@ -161,25 +247,33 @@ CASES = {
                                [[1, -1], [1, -1]]]),
     "check_conv_memory": (lambda a: ex.check_conv_memory(a, 3, 8, 3, 10), forms(1036),
                           [1028, 736, 524, 1036 - 300]),
-    "check_conv_as_matmul": (ex.check_conv_as_matmul, [conv_as_matmul],
+    "check_conv_as_matmul": (ex.check_conv_as_matmul,
+                             [conv_as_matmul, conv_as_matmul_then_clear],
                              [lambda X, K: torch.zeros(K.shape[0], 1, 1),
                               lambda X, K: conv_as_matmul(X, K.flip(-1, -2)),
-                              lambda X, K: conv_as_matmul(X, K) + 1]),
-    "check_max_via_relu": (ex.check_max_via_relu, [max_via_relu],
+                              lambda X, K: conv_as_matmul(X, K) + 1,
+                              zero_kernel_then_correlate]),
+    "check_max_via_relu": (ex.check_max_via_relu, [max_via_relu, max_via_relu_in_place],
                            [lambda a, b: torch.relu(a - b), lambda a, b: a + torch.relu(b),
-                            lambda a, b: torch.minimum(a, b)]),
-    "check_mirror_pad": (ex.check_mirror_pad, [mirror_pad],
+                            lambda a, b: torch.minimum(a, b),
+                            lambda a, b: (b.copy_(a), a)[1]]),        # E2: mutates b
+    "check_mirror_pad": (ex.check_mirror_pad, [mirror_pad, mirror_pad_then_clear],
                          [lambda X, p: torch.nn.functional.pad(X, (p, p, p, p)),
                           lambda X, p: torch.nn.functional.pad(X[None], (p,) * 4,
                                                                mode="replicate")[0],
-                          lambda X, p: X]),
+                          lambda X, p: X,
+                          lambda X, p: (X.zero_(), torch.zeros(X.shape[0] + 2 * p,
+                                                               X.shape[1] + 2 * p))[1]]),
     "check_network_field": (lambda a: ex.check_network_field(a, RF_NET),
                             forms(10) + forms((10, 10)), [9, 8, 6, (10, 9), (5, 5)]),
     "check_modern_lenet": (ex.check_modern_lenet,
                            [LeNet(activation=torch.nn.ReLU, pool=torch.nn.MaxPool2d),
                             ModernLeNet()],
                            [LeNet(), LeNet(activation=torch.nn.ReLU),
-                            LeNet(pool=torch.nn.MaxPool2d), MLP()]),
+                            LeNet(pool=torch.nn.MaxPool2d), MLP(), torch.nn.Softmax(dim=5),
+                            torch.nn.Flatten(7), RaisingNet(KeyError("x")),
+                            RaisingNet(AssertionError("no")), RaisingNet(MemoryError()),
+                            UnusedMaxPool()]),
     "check_most_different_map": (lambda a: ex.check_most_different_map(a, MAPS_A, MAPS_B),
                                  forms(2), [0, 1, 3, (2, 2)]),
     "check_most_confused": (
@@ -211,7 +305,8 @@ def test_every_check_is_in_the_table():
     assert exported == set(ex.__all__), "convbook.exercises.__all__ lists every check it imports"
     unexported = section_checks() - exported
     assert not unexported, f"import {sorted(unexported)} in convbook/exercises/__init__.py"
-    missing, stale = exported - set(CASES), set(CASES) - exported
+    missing = exported - set(CASES)
+    stale = {name.removesuffix("_tied") for name in CASES} - exported
     assert not missing, f"add a row to CASES for {sorted(missing)}"
     assert not stale, f"CASES names checks that do not exist: {sorted(stale)}"
 
@@ -292,3 +387,37 @@ def test_a_bad_question_is_the_author_s_error_and_raises_named(call, error, matc
 ])
 def test_numpy_and_torch_answers_pass(call):
     assert call()
+
+
+def perturbed(answer, rng):
+    """Wrong kernels/arrays near a right one: one entry moved, and pairs of entries moved in
+    opposite directions (a test input too simple to tell them apart, such as E1's image that
+    depends only on i + j, passes some of these)."""
+    array = np.array(answer, dtype=np.float64)
+    flat = [idx for idx in np.ndindex(array.shape)]
+    out = []
+    for i, first in enumerate(flat):
+        one = array.copy()
+        one[first] += 0.5
+        out.append(one)
+        for second in flat[i + 1:]:
+            two = array.copy()
+            two[first] += 0.5
+            two[second] -= 0.5
+            out.append(two)
+    rng.shuffle(out)
+    return out[:40]
+
+
+ARRAY_CHECKS = sorted(name for name, row in CASES.items()
+                      if isinstance(row[1][0], list) and isinstance(row[1][0][0], list))
+
+
+@pytest.mark.parametrize("name", ARRAY_CHECKS)
+def test_every_answer_near_the_right_array_fails(name, capsys):
+    """Property: the test inputs of every array-answer check tell the right array apart from
+    each of its neighbours (so they are generic, not too simple)."""
+    rng = np.random.default_rng(0)
+    for wrong in perturbed(CASES[name][1][0], rng):
+        assert not CASES[name][0](wrong), (name, wrong.tolist())
+    assert capsys.readouterr().out.count("PASS") == 0

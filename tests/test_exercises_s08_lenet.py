@@ -45,3 +45,14 @@ def test_most_confused_accepts_any_of_several_tied_cells():
     assert check_most_confused(("b", "c"), counts, names)
     assert not check_most_confused(("c", "a"), counts, names)
     assert not check_most_confused(("a", "a"), counts, names)
+
+
+def test_most_different_map_accepts_any_tied_map(capsys):
+    from convbook.exercises import check_most_different_map
+    a, b = torch.zeros(2, 3, 3), torch.ones(2, 3, 3)
+    assert check_most_different_map(1, a, b) and check_most_different_map(0, a, b)
+    assert not check_most_different_map(2, a, b)
+    # float64: maps that differ by less than float32 can hold are not a tie
+    near = torch.tensor([1.0, 1.0 + 1e-12], dtype=torch.float64)[:, None, None].expand(2, 3, 3)
+    assert check_most_different_map(1, torch.zeros(2, 3, 3, dtype=torch.float64), near)
+    assert not check_most_different_map(0, torch.zeros(2, 3, 3, dtype=torch.float64), near)

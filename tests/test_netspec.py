@@ -2,10 +2,11 @@
 layer_summary's counts of a built network (the network sheet's own tests, against torch, are
 in test_widget_sheet.py)."""
 import pytest
+import torch
 from torch import nn
 
 from convbook.layers import LeNet, ModernLeNet
-from convbook.netspec import layer_summary, layers_from_text
+from convbook.netspec import NetworkSheet, layer_summary, layers_from_text, parse_layers
 from convbook.ops import conv2d_cost
 
 
@@ -46,3 +47,38 @@ def test_layer_summary_of_lenet():
     assert "total" in str(s)
     with pytest.raises(TypeError, match="net must be a torch.nn.Sequential"):
         layer_summary(nn.Linear(2, 2))
+
+
+@pytest.mark.parametrize("text, match", [
+    ("conv 5 3", "two kernel sizes"), ("pool 2 2", "two kernel sizes"),
+    ("conv 3 s2 s3", "s given twice"), ("conv 3 p1 p0", "p given twice"),
+    ("conv 3 c4 c8", "c given twice"), ("conv 3 d1 d2", "d given twice"),
+    ("conv \u0663", "plain ASCII"), ("conv \uff13", "plain ASCII"), ("conv\x1c3", "plain ASCII"),
+    ("\ufeffconv 3", "plain ASCII"), ("conv 3\u00a0p1", "plain ASCII")])
+def test_contradictory_or_foreign_text_is_refused_by_name(text, match):
+    with pytest.raises(ValueError, match=match):
+        parse_layers(text)
+
+
+def test_pooling_strides_by_its_window_per_axis_as_pytorch_does():
+    assert parse_layers("pool 2x4")[0].stride == (2, 4)
+    assert parse_layers("avgpool 3x1 s1")[0].stride == (1, 1)
+    layer = layers_from_text("pool 2x4")[0]
+    assert layer(torch.zeros(1, 1, 8, 8)).shape == nn.MaxPool2d((2, 4))(
+        torch.zeros(1, 1, 8, 8)).shape == (1, 1, 4, 2)
+
+
+def test_default_channels_keep_the_cap_of_cN():
+    assert layers_from_text("conv 1", channels=2048)[0].out_channels == 2048
+    with pytest.raises(ValueError, match="channels go up to 2048"):
+        layers_from_text("conv 1", channels=2049)
+    with pytest.raises(ValueError, match="channels go up to 2048"):
+        NetworkSheet("conv 1", channels=2049)
+
+
+def test_layer_summary_refuses_work_beyond_its_bound_before_starting():
+    with pytest.raises(ValueError, match="input_shape height/width go up to"):
+        layer_summary(LeNet(), (1, 10 ** 5, 10 ** 5))
+    wide = nn.Sequential(nn.Conv2d(1, 2048, 1), nn.Conv2d(2048, 2048, 1))
+    with pytest.raises(ValueError, match="values"):
+        layer_summary(wide, (1, 1024, 1024))

@@ -1,10 +1,16 @@
 """convbook.network_fields, the receptive-field explorer's model: regions against measured
 fields, and the largest network the layer language allows stays small."""
+import math
+import random
+import time
+
 import sys
 
+import pytest
 import torch
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from layer_text import random_layers
 
 from convbook.netspec import layers_from_text
 from convbook.network_fields import NetworkFields
@@ -36,3 +42,51 @@ def test_the_biggest_allowed_network_stays_small():
     before = sys.getallocatedblocks()
     net = NetworkFields(layers_from_text("; ".join(["conv 32 p16"] * 16)), torch.zeros(28, 28))
     assert net.shapes[-1] == (44, 44) and sys.getallocatedblocks() - before < 10**6
+
+
+def test_weights_too_small_for_float32_are_not_holes():
+    fields = NetworkFields(layers_from_text("; ".join(["conv 32 p16"] * 16)), torch.zeros(28, 28))
+    ratio, holes = fields.weight_ratio(16)
+    assert holes == 0 and math.isfinite(ratio) and ratio > 1e30
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_closed_form_weights_match_autograd(seed):
+    """Property: on random small networks the per-axis path counts give autograd's weights."""
+    from convbook.network_fields import _single_channel
+    from convbook.receptive import empirical_receptive_field
+
+    rng = random.Random(seed)
+    net = layers_from_text(random_layers(rng, max_layers=4, max_kernel=4))
+    fields = NetworkFields(net, torch.zeros(28, 28))
+    b = len(fields.fields)
+    single = torch.nn.Sequential(*(_single_channel(layer, padding=False)
+                                   for layer in fields.layers))
+    grad = empirical_receptive_field(single, (1, *fields.fields[-1].size), (0, 0)).gradient
+    weights = fields.weights(b)
+    assert weights.shape == grad.shape
+    assert torch.equal(weights > 0, grad > 0)
+    assert torch.allclose(weights / weights.max(), grad.double() / grad.double().max(),
+                          rtol=1e-5)
+
+
+def test_a_nested_network_or_a_colour_image_is_refused_by_name():
+    nested = torch.nn.Sequential(torch.nn.Sequential(torch.nn.Conv2d(1, 1, 3)))
+    with pytest.raises(ValueError, match="flat nn.Sequential"):
+        NetworkFields(nested, torch.zeros(28, 28))
+    with pytest.raises(ValueError, match="one grey-level channel"):
+        NetworkFields(layers_from_text("conv 3"), torch.zeros(3, 28, 28))
+
+
+def test_work_beyond_the_bound_is_refused_before_it_starts():
+    start = time.perf_counter()
+    with pytest.raises(ValueError, match="MAX_WORK"):
+        NetworkFields(layers_from_text("; ".join(["conv 1 p16 c700"] * 15)),
+                      torch.zeros(28, 28))
+    fields = NetworkFields(layers_from_text("; ".join(["conv 32 p16 s2"] * 16)),
+                           torch.zeros(28, 28))
+    ratio, holes = fields.weight_ratio(16)                # counted without drawing
+    assert math.isfinite(ratio) and holes >= 0
+    with pytest.raises(ValueError, match="weights are drawn for at most"):
+        fields.weights(16)
+    assert time.perf_counter() - start < 30

@@ -145,3 +145,55 @@ def test_the_browser_has_one_output_size_formula():
         (Path(convbook.widgets.__file__).parent / "js").glob("*.js"))]
     formula = re.compile(r"Math\.floor\(\([^;]*\)\s*/\s*[^;]*\)\s*\+\s*1")
     assert sum(len(formula.findall(text)) for text in modules) == 1
+
+
+def changed(value):
+    """A different value of the same type, as a browser might send."""
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, (int, float)):
+        return value + 1
+    if isinstance(value, str):
+        return value + " x"
+    if isinstance(value, list):
+        return [changed(v) for v in value]
+    if isinstance(value, dict):
+        return {k: changed(v) for k, v in value.items()}
+    return value
+
+
+@pytest.mark.parametrize("error", [MemoryError("out of memory"), RuntimeError("allocation"),
+                                   KeyError("k")], ids=["MemoryError", "RuntimeError", "KeyError"])
+@pytest.mark.parametrize("name", list(EXPLORERS))
+def test_any_failure_of_an_update_restores_every_guarded_trait(name, error, monkeypatch):
+    cls = type(EXPLORERS[name][0]())
+
+    def fail(self):
+        raise error
+    monkeypatch.setattr(cls, "_from_view", fail)
+    explorer = EXPLORERS[name][0]()
+    view = explorer.view
+    before = {trait: getattr(view, trait) for trait in view.guarded_traits()}
+    with view.hold_trait_notifications():            # one comm message changing them all
+        for trait, value in before.items():
+            try:
+                setattr(view, trait, changed(value))
+            except traitlets.TraitError:
+                pass
+    assert {trait: getattr(view, trait) for trait in before} == before
+    assert type(error).__name__ in view.message
+
+
+def test_a_network_that_fails_to_build_leaves_the_explorer_as_it_was(monkeypatch):
+    import convbook.widgets.receptive as receptive
+
+    explorer = ReceptiveFieldExplorer()
+    view, net = explorer.view, explorer.net
+    before = {trait: getattr(view, trait) for trait in view.guarded_traits()}
+
+    def raise_memory(*args, **kwargs):
+        raise RuntimeError("DefaultCPUAllocator: not enough memory")
+    monkeypatch.setattr(receptive, "NetworkFields", raise_memory)
+    view.set_state({"preset": receptive.CUSTOM, "net_text": "conv 1 p16 c820; conv 1 p16 c820"})
+    assert {trait: getattr(view, trait) for trait in before} == before
+    assert explorer.net is net and "RuntimeError" in view.message

@@ -161,3 +161,28 @@ def test_bad_constructor_arguments_name_the_argument(kwargs, error, word):
 
 def test_presets_are_listed():
     assert set(PRESETS) == {"LeNet", "3x3 conv stack", "strided stack"}
+
+
+def test_a_network_too_costly_from_the_view_is_refused_before_any_work():
+    """Regression: "conv 1 p16 c700" x 15 took 28 s and 5.2 GB; with c820 a raw RuntimeError
+    escaped the guard and left net_text new while the network stayed LeNet."""
+    import time
+
+    w = ReceptiveFieldExplorer()
+    before = {trait: getattr(w.view, trait) for trait in w.view.guarded_traits()}
+    start = time.perf_counter()
+    w.view.set_state({"preset": CUSTOM, "net_text": "; ".join(["conv 1 p16 c820"] * 15)})
+    assert time.perf_counter() - start < 5
+    assert {trait: getattr(w.view, trait) for trait in before} == before
+    assert "MAX_WORK" in w.message
+    with pytest.raises(ValueError, match="MAX_WORK"):
+        w.set_layers("; ".join(["conv 1 p16 c700"] * 15))
+
+
+def test_the_readout_of_a_huge_field_is_counted_not_drawn():
+    """Regression: the readout for "conv 32 p16 s2" x 16 tried to allocate 33 TB."""
+    w = ReceptiveFieldExplorer(layers="; ".join(["conv 32 p16 s2"] * 16))
+    w.set_layer(16)
+    w.set_gradient(True)
+    line = w.readout[-1]
+    assert "heaviest pixel" in line and "inf" not in line

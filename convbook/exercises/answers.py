@@ -6,12 +6,22 @@ The readers below turn it into a number, a tuple of numbers or a float64 tensor,
 traceback). A check prints one line, PASS or FAIL with a hint, through :func:`report`, and
 returns a :class:`Verdict`.
 
+The rules every check follows, so that a wrong answer cannot pass:
+
+- whole numbers are compared exactly, as Python ints: a float answer too large for its type to
+  hold every whole number (a float32 above 2**24) is refused, not rounded into agreement;
+- the reader's function runs on copies (:func:`call_reader_function`), so it cannot change the
+  inputs the expected value is computed from, and any exception it raises is a FAIL;
+- test inputs are random (seeded) so no wrong answer agrees with the right one by accident.
+
 >>> read_numbers(np.array([3, 3]), 2)
 (3, 3)
 >>> ok = self_check(lambda answer: report(read_number(answer) == 1, "one."))("1")
 FAIL: '1' is text, not a number. Hint: write the number(s) without quotes.
 """
+import copy
 import functools
+import math
 from numbers import Integral, Real
 
 import numpy as np
@@ -73,7 +83,7 @@ def read_tensor(answer, what="an array of numbers"):
         raise Unreadable(f"{show(answer)} is text, not {what}.",
                          "write the number(s) without quotes.")
     if isinstance(answer, torch.Tensor):
-        array = answer.detach().cpu()
+        array = _plain_tensor(answer, what, hint)
         kind = "b" if array.dtype == torch.bool else "c" if array.is_complex() else "f"
     else:
         try:
@@ -82,18 +92,81 @@ def read_tensor(answer, what="an array of numbers"):
                     isinstance(v, Real) and not isinstance(v, (bool, np.bool_))
                     for v in array.ravel()):            # e.g. ints too large for int64
                 array = array.astype(np.float64)
-        except (TypeError, ValueError, OverflowError, RuntimeError):
+        except Exception:                   # whatever the answer's own conversion raises
             raise Unreadable(f"{show(answer)} is not {what}.", hint) from None
         kind = array.dtype.kind
+        if kind == "f" and array.dtype.itemsize > 8:            # np.longdouble
+            array = array.astype(np.float64)
     if kind not in "uif":
         name = {"b": "True/False values", "c": "complex numbers", "U": "text", "S": "text"}
         raise Unreadable(f"{show(answer)} holds {name.get(kind, 'things that are not numbers')}"
                          f", not {what}.", hint)
-    tensor = torch.as_tensor(array, dtype=torch.float64)
+    try:
+        tensor = torch.as_tensor(array, dtype=torch.float64)
+    except Exception:
+        raise Unreadable(f"{show(answer)} is not {what}.", hint) from None
     if not torch.isfinite(tensor).all():
         raise Unreadable(f"{show(answer)} is not finite (it holds nan or inf).",
                          "every entry must be a finite number.")
     return tensor
+
+
+def _plain_tensor(answer, what, hint):
+    """A dense tensor on the CPU holding the answer's values; Unreadable for a tensor that has
+    none (meta) or no single shape (nested); sparse and quantized tensors are read densely."""
+    kind = ("on the meta device (it holds no values)" if answer.is_meta else
+            "nested (its parts have different shapes)" if answer.is_nested else None)
+    if kind is not None:
+        raise Unreadable(f"that tensor is {kind}, not {what}.", hint)
+    try:
+        array = answer.detach()
+        if array.is_quantized:
+            array = array.dequantize()
+        if array.layout != torch.strided:
+            array = array.to_dense()
+        return array.cpu()
+    except Exception as error:
+        raise Unreadable(f"that tensor cannot be read ({type(error).__name__}).", hint) from None
+
+
+def _exact_bound(answer):
+    """2**(mantissa bits + 1) when the answer is written in floating point (every whole number
+    up to it is exact in that type), else None (ints are exact)."""
+    if isinstance(answer, torch.Tensor):
+        return 2 ** (round(-math.log2(torch.finfo(answer.dtype).eps)) + 1) \
+            if answer.dtype.is_floating_point else None
+    if isinstance(answer, float):
+        return 2 ** 53
+    if isinstance(answer, (list, tuple)):
+        bounds = [_exact_bound(item) for item in answer]
+        bounds = [b for b in bounds if b is not None]
+        return min(bounds) if bounds else None
+    dtype = getattr(answer, "dtype", None)
+    if isinstance(dtype, np.dtype) and dtype.kind == "f":
+        return 2 ** (np.finfo(dtype).nmant + 1)
+    return None
+
+
+def _integer_values(answer):
+    """The entries of an integer-typed numpy or torch array as Python ints (exact even beyond
+    2**53, where the float64 reading rounds), else None."""
+    if isinstance(answer, torch.Tensor) and answer.layout == torch.strided \
+            and not answer.is_quantized and not answer.dtype.is_floating_point \
+            and not answer.is_complex() and answer.dtype != torch.bool:
+        return tuple(int(v) for v in answer.detach().reshape(-1).tolist())
+    if isinstance(answer, np.ndarray) and answer.dtype.kind in "iu":
+        return tuple(int(v) for v in answer.reshape(-1).tolist())
+    return None
+
+
+def _exact_whole(answer, values, what):
+    """Refuse whole numbers a floating-point answer cannot hold exactly: a float32 above
+    2**24 may be an off-by-a-few answer rounded into the right one."""
+    bound = _exact_bound(answer)
+    if bound is not None and any(abs(v) > bound for v in values):
+        raise Unreadable(f"{show(answer)} is stored in floating point, which rounds whole "
+                         f"numbers above {bound:,}: it cannot say which one you meant.",
+                         f"write {what} as a Python int, e.g. int(...) of an exact count.")
 
 
 def _whole(value, hint):
@@ -118,7 +191,13 @@ def read_number(answer, whole=False, what="a number"):
     if values.numel() != 1:
         raise Unreadable(f"{show(answer)} holds {values.numel()} numbers, not one.", hint)
     value = values.reshape(()).item()
-    return _whole(value, f"{what[0].upper() + what[1:]} is a whole number.") if whole else value
+    if not whole:
+        return value
+    _exact_whole(answer, [value], what)
+    exact = _integer_values(answer)
+    if exact is not None and len(exact) == 1:
+        return exact[0]
+    return _whole(value, f"{what[0].upper() + what[1:]} is a whole number.")
 
 
 def read_numbers(answer, length, whole=True, square=False, what="a pair (h, w)"):
@@ -140,6 +219,10 @@ def read_numbers(answer, length, whole=True, square=False, what="a pair (h, w)")
     if values.dim() != 1 or len(values) != length:
         raise Unreadable(f"{show(answer)} is not {what} ({length} numbers).", hint)
     if whole:
+        _exact_whole(answer, values.tolist(), what)
+        exact = _integer_values(answer)
+        if exact is not None and len(exact) == length:
+            return exact
         return tuple(_whole(v, "each entry is a whole number.") for v in values.tolist())
     return tuple(values.tolist())
 
@@ -181,10 +264,20 @@ def self_check(check):
 
 
 def call_reader_function(answer, name, *args):
-    """Run the reader's function on args: (result, None), or (None, the FAIL line to print)."""
+    """Run the reader's function on copies of args: (result, None), or (None, the FAIL line to
+    print). The copies keep the reader's function from changing the check's own inputs (an
+    expected value computed from them stays right), and any exception it raises is a FAIL.
+
+    >>> a = torch.ones(2)
+    >>> got, error = call_reader_function(lambda x: x.mul_(3), "f", a)
+    >>> a.tolist(), got.tolist(), error
+    ([1.0, 1.0], [3.0, 3.0], None)
+    """
     if not callable(answer):
         return None, f"{show(answer)} is not a function; pass the function itself to the check."
     try:
+        args = tuple(arg.detach().clone() if isinstance(arg, torch.Tensor)
+                     else copy.deepcopy(arg) for arg in args)
         got = answer(*args)
     except Exception as error:              # the reader's code: report, never raise
         return None, f"{name} raised {type(error).__name__}: {error}."

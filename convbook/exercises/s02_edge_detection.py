@@ -31,7 +31,7 @@ def check_horizontal_edge_kernel(answer):
 @self_check
 def check_shift_kernel(answer):
     """Check a 3x3 kernel K with corr2d(X, K, padding=1) == X moved one pixel to the right."""
-    X = (torch.arange(30, dtype=torch.float64).reshape(5, 6) * 7) % 11
+    X = torch.randn(5, 6, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
     got, error = try_corr2d(X, answer, padding=1)
     if error is not None:
         return report(False, f"that kernel cannot be applied ({error}).", "use a 3x3 kernel.")

@@ -5,7 +5,8 @@ import numpy as np
 import torch
 
 from .._checks import positive_int
-from .answers import Unreadable, read_number, read_numbers, report, self_check, show
+from .answers import (Unreadable, call_reader_function, close, read_number, read_numbers, report,
+                      self_check, show)
 
 
 def _lenet_layers():
@@ -119,42 +120,52 @@ def check_chance_loss(answer, num_classes=10):
 @self_check
 def check_modern_lenet(net):
     """Check a modernised LeNet: ReLU instead of sigmoid, max instead of average pooling, and
-    LeNet's shapes and parameter count otherwise."""
+    LeNet's shapes and parameter count otherwise. Judged by what it computes: with its own
+    parameters copied into ``LeNet(activation=nn.ReLU, pool=nn.MaxPool2d)``, both must give
+    the same outputs on random images (modules it holds but never calls do not count)."""
     from torch import nn
 
     from ..layers import LeNet
 
+    hint = ("LeNet takes the activation and the pooling as arguments: "
+            "LeNet(activation=nn.ReLU, pool=nn.MaxPool2d).")
     if not isinstance(net, nn.Module):
         return report(False, f"{type(net).__name__} is not a torch.nn.Module.",
                       "build it with LeNet(activation=..., pool=...).")
-    kinds = {type(m) for m in net.modules()}
+    reference = LeNet(activation=nn.ReLU, pool=nn.MaxPool2d)
     try:
-        with torch.no_grad():
-            shape = tuple(net(torch.zeros(1, 1, 28, 28)).shape)
-    except (RuntimeError, TypeError, ValueError, AttributeError):    # not a 28x28 classifier
-        shape = None
-    same_size = (sum(p.numel() for p in net.parameters())
-                 == sum(p.numel() for p in LeNet().parameters()))
-    ok = (nn.ReLU in kinds and nn.MaxPool2d in kinds and nn.Sigmoid not in kinds
-          and nn.AvgPool2d not in kinds and shape == (1, 10) and same_size)
+        params = [p.detach().to("cpu", torch.float32) for p in net.parameters()]
+    except Exception as error:                  # e.g. parameters on the meta device
+        return report(False, f"its parameters cannot be read ({type(error).__name__}).", hint)
+    if [p.shape for p in params] != [p.shape for p in reference.parameters()]:
+        return report(False, "its parameters do not have LeNet's shapes (61,706 in all).", hint)
+    with torch.no_grad():
+        for mine, theirs in zip(reference.parameters(), params):
+            mine.copy_(theirs)
+        X = torch.randn(4, 1, 28, 28, generator=torch.Generator().manual_seed(0))
+        expected = reference(X)                     # before the reader's network runs
+        got, error = call_reader_function(net, "your network on a 4x1x28x28 batch", X)
+    if error is not None:                           # any exception of the reader's network
+        return report(False, error, hint)
+    ok = isinstance(got, torch.Tensor) and tuple(got.shape) == (4, 10) and close(
+        got.detach().to("cpu", torch.float64), expected.double(), atol=1e-4)
     return report(ok, "ReLU and max pooling, with LeNet's shapes and 61,706 parameters." if ok
-                  else "this network is not LeNet with ReLU and max pooling.",
-                  "LeNet takes the activation and the pooling as arguments: "
-                  "LeNet(activation=nn.ReLU, pool=nn.MaxPool2d).")
+                  else "this network does not compute LeNet with ReLU and max pooling.", hint)
 
 
 @self_check
 def check_most_different_map(answer, maps_a, maps_b):
     """Check the index of the feature map (C x H x W) whose mean absolute difference between
-    two inputs is largest."""
-    a, b = torch.as_tensor(maps_a, dtype=torch.float32), torch.as_tensor(maps_b,
-                                                                          dtype=torch.float32)
+    two inputs is largest (computed in float64; any of several tied maps is right)."""
+    a, b = torch.as_tensor(maps_a, dtype=torch.float64), torch.as_tensor(maps_b,
+                                                                          dtype=torch.float64)
     if a.dim() != 3 or a.shape != b.shape:
         raise ValueError(f"maps_a and maps_b must be C x H x W of one shape, got "
                          f"{tuple(a.shape)} and {tuple(b.shape)}")
     differences = (a - b).abs().mean((1, 2))
-    expected = int(differences.argmax())
-    ok = read_number(answer, whole=True, what="a map index") == expected
+    given = read_number(answer, whole=True, what="a map index")
+    ok = 0 <= given < len(differences) and bool(differences[given] == differences.max())
+    expected = given if ok else int(differences.argmax())
     return report(ok, f"map {expected} differs most (mean |difference| "
                   f"{differences[expected]:.3f})." if ok else
                   f"{show(answer)} is not the map that differs most.",

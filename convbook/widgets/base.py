@@ -52,7 +52,9 @@ class ExplorerView(anywidget.AnyWidget):
     Subclasses name their ``_esm`` (and ``_css`` beyond the base sheet) and add traits tagged
     ``sync=True``, and ``guarded=True`` for those the explorer re-checks. ``guard(check)`` calls
     ``check()`` after the browser changed any guarded trait; if it raises ValueError/TypeError
-    the previous values come back and the message says why.
+    the previous values come back and the message says why. Any other exception (MemoryError,
+    a RuntimeError from torch) restores the state the same way: every guarded trait goes back
+    to the last state that passed the check, never only the one that changed.
     """
     _css = css()
     message = traitlets.Unicode("").tag(sync=True)
@@ -64,6 +66,7 @@ class ExplorerView(anywidget.AnyWidget):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self._restoring = False
+        self._good = None               # the guarded traits' last checked values
 
     @contextmanager
     def updating(self):
@@ -75,6 +78,11 @@ class ExplorerView(anywidget.AnyWidget):
                 yield
             finally:
                 self._restoring = False
+                self._remember()
+
+    def _remember(self):
+        if self._good is not None:
+            self._good = {name: getattr(self, name) for name in self.guarded_traits()}
 
     def guarded_traits(self):
         """The names of the traits tagged ``guarded=True``, in a fixed (sorted) order."""
@@ -82,6 +90,8 @@ class ExplorerView(anywidget.AnyWidget):
 
     def guard(self, check):
         """Re-check the state whenever a guarded trait changes; undo a change it refuses."""
+        self._good = {}
+        self._remember()
         self.observe(lambda change: self._checked(change, check), names=self.guarded_traits())
 
     def _checked(self, change, check):
@@ -89,10 +99,17 @@ class ExplorerView(anywidget.AnyWidget):
             return
         try:
             check()
-        except (ValueError, TypeError) as error:
+        except Exception as error:          # whatever the update raised: undo all of it
+            good = dict(self._good)
+            good.setdefault(change["name"], change["old"])
             with self.updating():
-                setattr(self, change["name"], change["old"])
-                self.message = str(error)
+                for name, value in good.items():
+                    setattr(self, name, value)
+                self.message = (str(error) if isinstance(error, (ValueError, TypeError)) else
+                                f"this change could not be made ({type(error).__name__}: "
+                                f"{error}); the previous state is back")
+        else:
+            self._remember()
 
 
 CUSTOM_NETWORK = "custom (type layers)"     # the preset menu's entry for typed layers

@@ -4,7 +4,10 @@
 // (convbook.netspec.LIMITS or SHEET_LIMITS) and the preset menu's entry for typed layers come
 // from Python as the explorer's `limits` and `custom` traits.
 
-const NS_TOKEN = /^(?:(\d{1,4})(?:x(\d{1,4}))?|([cspd])(\d{1,4}))$/;
+// Plain ASCII only, as netspec.py: words split on spaces or tabs, layers on ";" or new lines.
+const NS_TOKEN = /^(?:([0-9]{1,4})(?:x([0-9]{1,4}))?|([cspd])([0-9]{1,4}))$/;
+const NS_FOREIGN = /[^\x20-\x7e\t\n\r]/;
+const NS_BLANK = /^[ \t\r]+|[ \t\r]+$/g;
 const NS_ACTIVATIONS = ["relu", "sigmoid", "tanh"];
 const NS_KINDS = ["conv", "pool", "maxpool", "avgpool", ...NS_ACTIVATIONS, "flatten", "dense"];
 const NS_SPATIAL = ["conv", "maxpool", "avgpool"];
@@ -23,8 +26,8 @@ function nsDescribe(l, channels = null) {
 // One typed layer as {kind, k, s, p, d, c} or {error} naming it (netspec._read_layer).
 function nsLayer(number, part, limits, flat) {
   const where = `layer ${number} ('${part}')`;
-  const words = part.toLowerCase().split(/\s+/), kind = words[0], options = {};
-  let kernel = null;
+  const words = part.toLowerCase().split(/[ \t\r]+/), kind = words[0], options = {};
+  let kernel = null, kernelWord = null;
   if (!NS_KINDS.includes(kind)) {
     return {error: `${where}: unknown layer '${kind}'; use conv, pool (max), avgpool, relu, sigmoid, tanh, flatten or dense`};
   }
@@ -43,17 +46,25 @@ function nsLayer(number, part, limits, flat) {
   for (const word of words.slice(1)) {
     const m = NS_TOKEN.exec(word);
     if (!m) return {error: `${where}: cannot read '${word}'; write e.g. 'conv 3 s2 p1 d1 c8' or 'pool 2'`};
-    if (m[1]) kernel = [Number(m[1]), Number(m[2] || m[1])];
-    else options[m[3]] = Number(m[4]);
+    if (m[1]) {
+      if (kernel) return {error: `${where}: two kernel sizes ('${kernelWord}' and '${word}'); give one`};
+      kernel = [Number(m[1]), Number(m[2] || m[1])];
+      kernelWord = word;
+    } else {
+      if (m[3] in options) return {error: `${where}: ${m[3]} given twice (${m[3]}${options[m[3]]} and '${word}'); give it once`};
+      options[m[3]] = Number(m[4]);
+    }
   }
   if (!kernel || Math.min(...kernel) < 1) return {error: `${where}: give a kernel size >= 1, e.g. '${kind} 3'`};
   if (Math.max(...kernel) > limits.kernel) {
     return {error: `${where}: kernel sizes go up to ${limits.kernel}, got ${Math.max(...kernel)}`};
   }
-  const s = options.s ?? (kind === "conv" ? 1 : kernel[0]), p = options.p ?? 0, d = options.d ?? 1;
+  // PyTorch's default stride: 1 for a convolution, the window (per axis) for pooling
+  const strides = "s" in options ? [options.s, options.s] : kind === "conv" ? [1, 1] : kernel;
+  const s = options.s ?? 1, p = options.p ?? 0, d = options.d ?? 1;
   if (s < 1) return {error: `${where}: stride must be >= 1, got ${s}`};
   if (d < 1) return {error: `${where}: dilation must be >= 1, got ${d}`};
-  for (const [key, name, value] of [["s", "stride", s], ["p", "padding", p], ["d", "dilation", d]]) {
+  for (const [key, name, value] of [["s", "stride", Math.max(...strides)], ["p", "padding", p], ["d", "dilation", d]]) {
     if (value > limits[key]) return {error: `${where}: ${name} goes up to ${limits[key]}, got ${value}`};
   }
   if (kind !== "conv") {
@@ -63,14 +74,19 @@ function nsLayer(number, part, limits, flat) {
   }
   const c = options.c ?? null;
   if (c !== null && (c < 1 || c > limits.c)) return {error: `${where}: output channels go from 1 to ${limits.c}, got ${c}`};
-  return {kind: kind === "pool" ? "maxpool" : kind, k: kernel, s: [s, s], p: [p, p], d: [d, d], c};
+  return {kind: kind === "pool" ? "maxpool" : kind, k: kernel, s: [...strides], p: [p, p], d: [d, d], c};
 }
 
 // The typed layers of text, {layers} or {error} (netspec.parse_layers); never throws.
 function nsParse(text, limits) {
   if (typeof text !== "string") return {error: "text must be a string of layers"};
+  const foreign = NS_FOREIGN.exec(text);
+  if (foreign) {
+    const code = foreign[0].codePointAt(0).toString(16).toUpperCase().padStart(4, "0");
+    return {error: `text may hold only plain ASCII letters, digits, spaces and ';': character ${foreign.index + 1} is U+${code}`};
+  }
   if (text.length > limits.text) return {error: `text may be at most ${limits.text} characters, got ${text.length}`};
-  const parts = text.split(/[;\n]/).map((p) => p.trim()).filter((p) => p);
+  const parts = text.split(/[;\n]/).map((p) => p.replace(NS_BLANK, "")).filter((p) => p);
   if (!parts.length) return {error: "text must list at least one layer, e.g. 'conv 3 p1; pool 2'"};
   if (parts.length > limits.layers) return {error: `text may list at most ${limits.layers} layers, got ${parts.length}`};
   const layers = [];
