@@ -13,6 +13,7 @@ from conftest import ROOT, SITE
 from explorer_states import (EXPLORERS, act, drive_states, measure_latency,
                              pooling_clamped_by_new_values, read, record_latency, text_of)
 from pageprobe import close_page, open_page
+from test_dark_mode import SET_MODE
 
 from convbook.widgets.matrix import MAX_ROWS
 from convbook.widgets.sheet import PRESETS
@@ -135,10 +136,12 @@ def test_explorer_fits_a_390px_phone_screen(browser, site_url, screenshot_dir, n
 AXE = ROOT / ".cache" / "test-vendor" / "axe-core" / "axe.min.js"
 
 
+@pytest.mark.parametrize("mode", ["light", "dark"])
 @pytest.mark.parametrize("name", list(EXPLORERS))
-def test_explorer_has_no_serious_accessibility_violation(browser, site_url, name):
-    """axe-core (fetched by tools/fetch_assets.py, not served with the site) on the explorer:
-    every control named, images with alt text, contrast that passes."""
+def test_explorer_has_no_serious_accessibility_violation(browser, site_url, name, mode):
+    """axe-core (fetched by tools/fetch_assets.py, not served with the site) on the explorer,
+    in the site's light and dark modes: every control named, images with alt text, contrast
+    that passes."""
     path, label = EXPLORERS[name].page, EXPLORERS[name].label
     if not (SITE / path).exists():
         pytest.skip(f"{path} is not part of the build")
@@ -148,6 +151,7 @@ def test_explorer_has_no_serious_accessibility_violation(browser, site_url, name
     page = record.page
     try:
         page.locator(f'.cb-root[aria-label="{label}"]').first.wait_for(timeout=20_000)
+        page.evaluate(SET_MODE, mode)
         page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
         result = page.evaluate("""async (label) => {
             const r = await axe.run({include: [[`.cb-root[aria-label="${label}"]`]]},

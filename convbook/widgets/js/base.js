@@ -115,12 +115,44 @@ function cbGrid(M, title, styles = new Map(), label = title) {
 function cbRow(...parts) { return cbEl("div", {class: "cb-row"}, parts); }
 
 // The root element of a view (its stylesheet is the _css trait: css/base.css and its own).
+// data-lm-suppress-shortcuts keeps JupyterLab's notebook shortcuts (arrows moving the cell
+// selection, Enter, Shift+Enter running the cell) away from the keys our controls take.
 function cbRoot(el, name) {
   el.replaceChildren();
-  const root = cbEl("div", {class: "cb-root", role: "group", "aria-label": name});
+  const root = cbEl("div", {class: "cb-root", role: "group", "aria-label": name,
+                            "data-lm-suppress-shortcuts": "true"});
+  // Keys typed into a control stay with it: JupyterLab's notebook also listens for keydown
+  // on its own node (and would take the focus back), a page's keyboard shortcuts likewise.
+  root.addEventListener("keydown", (event) => {
+    if (event.target !== root && !(event.key === "Escape" || event.key === "Tab")) event.stopPropagation();
+  });
   el.append(root);
   return root;
 }
+
+// A text box whose typed text is never thrown away by a redraw: the box takes the model's
+// text (sync) only when that text changes (values applied, an example chosen); until then a
+// typed text that differs stays in the box, marked "not applied yet".
+function cbTyped(box) {
+  let shown = null;
+  const mark = cbEl("span", {class: "cb-unapplied", text: "typed, not applied yet", hidden: ""});
+  const refresh = () => {
+    const pending = shown !== null && box.value !== shown;
+    mark.hidden = !pending;
+    box.classList.toggle("cb-pending", pending);
+  };
+  box.addEventListener("input", refresh);
+  return {
+    box, mark,
+    sync(text) {
+      if (text !== shown) { box.value = text; shown = text; }
+      refresh();
+    },
+  };
+}
+
+// The hint under a matrix's text boxes.
+const CB_MATRIX_HINT = "One row per line (or rows separated by ;), values separated by spaces; then apply.";
 
 // A labelled range slider with its value shown; onInput(value) on every move.
 function cbSlider(label, min, max, value, onInput) {

@@ -54,6 +54,7 @@ function render({model, el}) {
     save({bias, bias_text: biasBox.value, message: ""});
   });
   const kText = cbEl("textarea", {rows: 6, spellcheck: "false"});
+  const kTyped = cbTyped(kText), biasTyped = cbTyped(biasBox);
   const apply = cbEl("button", {type: "button", text: "apply kernel"});
   apply.addEventListener("click", () => {
     const K = get("K"), o = get("out"), [ci, kh, kw] = [K[0].length, K[0][0].length, K[0][0][0].length];
@@ -80,10 +81,10 @@ function render({model, el}) {
   const error = cbEl("div", {class: "cb-error", role: "alert"});
   root.append(cbEl("div", {class: "cb-controls"}, [outputs, add, remove]),
               cbEl("div", {class: "cb-controls"}, [stepper.node,
-                cbEl("label", {}, [cbEl("span", {text: "bias"}), biasBox])]),
+                cbEl("label", {}, [cbEl("span", {text: "bias"}), biasBox, biasTyped.mark])]),
               error, display,
               cbEl("div", {class: "cb-edit"}, [
-                cbEl("label", {}, [cbEl("span", {text: "kernel of the output channel shown"}), kText]),
+                cbEl("label", {}, [cbEl("span", {text: "kernel of the output channel shown"}), kText, kTyped.mark]),
                 cbEl("div", {}, [apply, cbEl("div", {class: "cb-note",
                   text: "one block of rows per input channel, blocks separated by a blank line"})])]));
 
@@ -98,8 +99,8 @@ function render({model, el}) {
                            bias_text: cbExact(bias[c])})})));
     stepper.update();
     error.textContent = get("message");
-    if (document.activeElement !== kText) kText.value = get("k_text");
-    if (document.activeElement !== biasBox) biasBox.value = get("bias_text");
+    kTyped.sync(get("k_text"));
+    biasTyped.sync(get("bias_text"));
     const window = new Map(cbWindow(i, j, kh, kw).map(([r, c]) => [`${r},${c}`, "window"]));
     const rows = X.map((x, c) => {
       const terms = cbWindow(i, j, kh, kw).map(([r, s]) =>

@@ -83,6 +83,7 @@ function render({model, el}) {
                           (v) => change(get("X"), get("K"), get("padding"), v));
   const xText = cbEl("textarea", {rows: 5, spellcheck: "false"});
   const kText = cbEl("textarea", {rows: 3, spellcheck: "false"});
+  const xTyped = cbTyped(xText), kTyped = cbTyped(kText);
   const apply = cbEl("button", {type: "button", text: "apply values"});
   apply.addEventListener("click", () => {
     const typed = {x_text: xText.value, k_text: kText.value};
@@ -97,10 +98,10 @@ function render({model, el}) {
     cbEl("div", {class: "cb-controls"}, [padding.node, stride.node]),
     display, error,
     cbEl("div", {class: "cb-edit"}, [
-      cbEl("label", {}, [cbEl("span", {text: `edit input X (up to ${limits.X}x${limits.X})`}), xText]),
-      cbEl("label", {}, [cbEl("span", {text: `edit kernel K (up to ${limits.K}x${limits.K})`}), kText]),
+      cbEl("label", {}, [cbEl("span", {text: `edit input X (up to ${limits.X}x${limits.X})`}), xText, xTyped.mark]),
+      cbEl("label", {}, [cbEl("span", {text: `edit kernel K (up to ${limits.K}x${limits.K})`}), kText, kTyped.mark]),
       cbEl("div", {}, [apply, cbEl("div", {class: "cb-note",
-        text: "One row per line, values separated by spaces; then apply."})])]));
+        text: CB_MATRIX_HINT})])]));
 
   function draw() {
     const m = current(), step = Math.min(get("step"), m.rows - 1), mode = get("mode");
@@ -113,10 +114,13 @@ function render({model, el}) {
     if (mode === "matrix") {
       const row = [];
       for (let c = 0; c < m.nw * m.nh; c++) row.push([step, c, flat.includes(c) ? "win" : "window"]);
-      grids.push(cbGrid(m.X, "input X", xCells, "X"),
+      // X and Y share the first column: vec X may be 25 rows tall, and Y (wrapped after it
+      // on a narrow notebook) would land far below the window it shows.
+      grids.push(cbEl("div", {class: "cb-stack"}, [
+                   cbGrid(m.X, "input X", xCells, "X"),
+                   cbGrid(cmReshape(m.Y, m.oh, m.ow), "Y", cmCells([[i, j, "out"]]), "Y")]),
                  cbGrid(m.M, `M: row ${step}`, cmCells(row), "M"),
-                 cbGrid(cmColumn(m.X.flat()), "vec X", cmCells(flat.map((f) => [f, 0, "window"])), "vecX"),
-                 cbGrid(cmReshape(m.Y, m.oh, m.ow), "Y", cmCells([[i, j, "out"]]), "Y"));
+                 cbGrid(cmColumn(m.X.flat()), "vec X", cmCells(flat.map((f) => [f, 0, "window"])), "vecX"));
       note.append(cbEl("b", {text: `Y[${i}, ${j}]`}), ` = row ${step} of M \u00b7 vec X = ${sum}`);
     } else if (mode === "im2col") {
       const col = [];
@@ -148,8 +152,8 @@ function render({model, el}) {
     stepper.update();
     padding.update(m.p, 0, limits.padding);
     stride.update(m.s, 1, limits.stride);
-    if (document.activeElement !== xText) xText.value = get("x_text");
-    if (document.activeElement !== kText) kText.value = get("k_text");
+    xTyped.sync(get("x_text"));
+    kTyped.sync(get("k_text"));
   }
   cbRedrawOn(model, ["X", "K", "padding", "stride", "mode", "step", "x_text", "k_text"], draw);
   draw();

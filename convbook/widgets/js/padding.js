@@ -111,7 +111,7 @@ function render({model, el}) {
       }
       const [top, left] = g.corner(index);
       notes.push(cbEl("div", {class: "cb-note", "data-role": "summary",
-        text: `output ${g.out[0]}\u00d7${g.out[1]}; window ${index + 1} of ${g.count} has its ` +
+        text: `output ${g.out[0]}\u00d7${g.out[1]}; window ${index} of 0\u2013${g.count - 1} has its ` +
               `top-left corner at padded row ${top}, column ${left}. Dark corner marks: every ` +
               `top-left position the kernel visits (stride ${g.s[0]}\u00d7${g.s[1]}).`}));
       [["row", g.dropped[0], 0], ["column", g.dropped[1], 1]].forEach(([axis, dropped, a]) => {

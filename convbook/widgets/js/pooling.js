@@ -73,6 +73,7 @@ function render({model, el}) {
     return cbEl("div", {class: "cb-controls"}, sliders[name].map((s) => s.node));
   });
   const text = cbEl("textarea", {rows: 5, spellcheck: "false"});
+  const typed = cbTyped(text);
   const apply = cbEl("button", {type: "button", text: "apply values"});
   apply.addEventListener("click", () => {
     const parsed = cbParseMatrix(text.value, "values", get("limits").side);
@@ -82,7 +83,7 @@ function render({model, el}) {
   const display = cbEl("div", {"aria-live": "polite"});
   const error = cbEl("div", {class: "cb-error", role: "alert"});
   root.append(cbEl("div", {class: "cb-controls"}, [mode.node]), stepper.node, ...rows, error, display,
-              cbEl("div", {class: "cb-edit"}, [cbEl("label", {}, [cbEl("span", {text: "input X values"}), text]),
+              cbEl("div", {class: "cb-edit"}, [cbEl("label", {}, [cbEl("span", {text: "input X values"}), text, typed.mark]),
                                                  apply]));
 
   function draw() {
@@ -97,7 +98,7 @@ function render({model, el}) {
       sliders.padding[a].update(p[a], 0, Math.floor(k[a] / 2));
     });
     error.textContent = get("message");
-    if (document.activeElement !== text) text.value = get("x_text");
+    typed.sync(get("x_text"));
     const padded = [];
     const styles = new Map();
     for (let r = -p[0]; r < c.n[0] + p[0]; r++) {

@@ -188,6 +188,7 @@ function render({model, el}) {
   get("images").forEach((im, i) => imageMenu.append(cbEl("option", {value: String(i), text: im.label})));
   imageMenu.addEventListener("change", () => save({image: Number(imageMenu.value)}));
   const text = cbEl("input", {type: "text", spellcheck: "false", "aria-label": "layers"});
+  const typed = cbTyped(text);
   const apply = cbEl("button", {type: "button", text: "use these layers"});
   apply.addEventListener("click", () => useText(text.value, custom));
   text.addEventListener("keydown", (e) => { if (e.key === "Enter") useText(text.value, custom); });
@@ -204,7 +205,7 @@ function render({model, el}) {
   root.append(
     cbEl("div", {class: "cb-controls"}, [cbEl("label", {}, [cbEl("span", {text: "network"}), presetMenu]),
                                           cbEl("label", {}, [cbEl("span", {text: "image"}), imageMenu])]),
-    cbEl("div", {class: "cb-controls"}, [cbEl("label", {}, [cbEl("span", {text: "layers"}), text]), apply]),
+    cbEl("div", {class: "cb-controls"}, [cbEl("label", {}, [cbEl("span", {text: "layers"}), text, typed.mark]), apply]),
     cbEl("div", {class: "cb-note", text: "e.g. conv 3 s2 p1 d1; pool 2; avgpool 2; relu (s stride, p padding, d dilation)"}),
     cbEl("div", {class: "cb-controls"}, [cbEl("label", {}, [cbEl("span", {text: "layer"}), layerMenu]), gradient.node]),
     cbEl("div", {class: "cb-controls"}, [row.node, col.node]), error, display);
@@ -232,7 +233,7 @@ function render({model, el}) {
     const shape = net.shapes[b], unit = get("unit").map((u, x) => Math.min(u, shape[x] - 1));
     presetMenu.value = get("preset");
     imageMenu.value = String(get("image"));
-    if (document.activeElement !== text) text.value = get("text");
+    typed.sync(get("text"));
     layerMenu.replaceChildren(...net.layers.map((l, i) => cbEl("option", {value: String(i + 1),
       text: `${i + 1}: ${rfDescribe(l)} \u2192 ${net.shapes[i + 1][0]}\u00d7${net.shapes[i + 1][1]}`})));
     layerMenu.value = String(b);

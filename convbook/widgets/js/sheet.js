@@ -60,6 +60,7 @@ function render({model, el}) {
   const layers = cbEl("textarea", {spellcheck: "false", "aria-label": "layers", rows: "4"});
   const input = cbEl("input", {type: "text", spellcheck: "false", "aria-label": "input channels x height x width",
                                style: "width:9em"});
+  const layersTyped = cbTyped(layers), inputTyped = cbTyped(input);
   const apply = cbEl("button", {type: "button", text: "update the sheet"});
   apply.addEventListener("click", () => use(layers.value, input.value, custom));
   input.addEventListener("keydown", (e) => { if (e.key === "Enter") use(layers.value, input.value, custom); });
@@ -70,9 +71,9 @@ function render({model, el}) {
   const display = cbEl("div", {"aria-live": "polite"});
   root.append(
     cbEl("div", {class: "cb-controls"}, [cbEl("label", {}, [cbEl("span", {text: "network"}), presetMenu]),
-                                          cbEl("label", {}, [cbEl("span", {text: "input C\u00d7H\u00d7W"}), input])]),
+                                          cbEl("label", {}, [cbEl("span", {text: "input C\u00d7H\u00d7W"}), input, inputTyped.mark])]),
     cbEl("label", {style: "display:block;margin:4px 0"}, [cbEl("span", {text: "layers (one per line or separated by ;)",
-                                                                       style: "display:block"}), layers]),
+                                                                       style: "display:block"}), layers, layersTyped.mark]),
     cbEl("div", {class: "cb-controls"}, [apply]),
     cbEl("div", {class: "cb-note", text: "e.g. conv 5 p2 c6; sigmoid; avgpool 2; dense 10 (s stride, p padding, " +
                                          "d dilation, c output channels; also pool, relu, tanh, flatten). " +
@@ -80,10 +81,11 @@ function render({model, el}) {
     error, display);
 
   function draw() {
-    const shape = get("input_shape"), sheet = nsSheet(nsParse(get("net_text"), get("limits")).layers, shape);
+    const shape = get("input_shape"), typed = nsParse(get("net_text"), get("limits")).layers;
+    const sheet = nsSheet(typed, shape);
     presetMenu.value = get("preset");
-    if (document.activeElement !== layers) layers.value = get("text");
-    if (document.activeElement !== input) input.value = get("input_text");
+    layersTyped.sync(get("text"));
+    inputTyped.sync(get("input_text"));
     error.textContent = get("message");
     const cells = nsCells(sheet, shape, get("header"));
     const table = cbEl("table", {class: "cb-grid ns-sheet", "data-matrix": "sheet"});
@@ -104,8 +106,13 @@ function render({model, el}) {
     if (last) {
       lines.push(`A unit of the last conv/pool layer (l = ${last.l}) sees ${nsPair(last.field)} input pixels.`);
     }
+    // A conv typed without cN gets the sheet's default number of output channels: say so.
+    const defaulted = sheet.rows.filter((r, i) => typed[i].kind === "conv" && !typed[i].c && !r.error);
+    const channels = defaulted.map((r) => cbEl("div", {class: "cb-note", "data-role": "channels",
+      text: `Layer ${r.number} has no cN, so it gets the default ${r.shape[0]} output channels ` +
+            `(type c${r.shape[0]} or another count to choose).`}));
     display.replaceChildren(cbEl("div", {class: "cb-scroll"}, [table]),
-      ...lines.map((text) => cbEl("div", {class: "cb-note", "data-role": "summary", text})));
+      ...lines.map((text) => cbEl("div", {class: "cb-note", "data-role": "summary", text})), ...channels);
   }
   cbRedrawOn(model, ["preset", "text", "net_text", "input_text", "input_shape"], draw);
   draw();

@@ -33,9 +33,11 @@ function render({model, el}) {
   for (const name of [...Object.keys(get("presets")), custom]) {
     presetMenu.append(cbEl("option", {value: name, text: name}));
   }
+  // The typed-values entry only names what is shown: it cannot be picked (ArrowDown skips it).
+  const customOption = presetMenu.lastElementChild;
   presetMenu.addEventListener("change", () => {
     const name = presetMenu.value;
-    if (name === custom) return;
+    if (name === custom) { presetMenu.value = get("preset"); return; }
     const [X, K] = get("presets")[name];
     save({X, K, preset: name, step: 0, message: "",
           x_text: cbMatrixText(X), k_text: cbMatrixText(K)});
@@ -46,6 +48,7 @@ function render({model, el}) {
                             (k) => save({step: k}));
   const xText = cbEl("textarea", {rows: 5, spellcheck: "false"});
   const kText = cbEl("textarea", {rows: 5, spellcheck: "false"});
+  const xTyped = cbTyped(xText), kTyped = cbTyped(kText);
   const apply = cbEl("button", {type: "button", text: "apply values"});
   apply.addEventListener("click", () => {
     const typed = {x_text: xText.value, k_text: kText.value};
@@ -66,10 +69,10 @@ function render({model, el}) {
                                           mode.node]),
     stepper.node, display, error,
     cbEl("div", {class: "cb-edit"}, [
-      cbEl("label", {}, [cbEl("span", {text: "edit input X"}), xText]),
-      cbEl("label", {}, [cbEl("span", {text: "edit kernel K"}), kText]),
+      cbEl("label", {}, [cbEl("span", {text: "edit input X"}), xText, xTyped.mark]),
+      cbEl("label", {}, [cbEl("span", {text: "edit kernel K"}), kText, kTyped.mark]),
       cbEl("div", {}, [apply, cbEl("div", {class: "cb-note",
-        text: "One row per line, values separated by spaces; then apply."})])]));
+        text: CB_MATRIX_HINT})])]));
 
   function draw() {
     const m = current(), step = Math.min(get("step"), steps() - 1), s = skStep(m, step);
@@ -85,11 +88,12 @@ function render({model, el}) {
                 `\u2003(step ${step} of 0\u2013${steps() - 1}, ${m.mode})`);
     display.replaceChildren(cbRow(...grids), note);
     error.textContent = get("message");
+    customOption.disabled = get("preset") !== custom;
     presetMenu.value = get("preset");
     mode.update(m.mode);
     stepper.update();
-    if (document.activeElement !== xText) xText.value = get("x_text");
-    if (document.activeElement !== kText) kText.value = get("k_text");
+    xTyped.sync(get("x_text"));
+    kTyped.sync(get("k_text"));
   }
   cbRedrawOn(model, ["X", "K", "mode", "step", "preset", "x_text", "k_text"], draw);
   draw();
