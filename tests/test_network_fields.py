@@ -1,10 +1,13 @@
 """convbook.network_fields, the receptive-field explorer's model: regions against measured
 fields, and the largest network the layer language allows stays small."""
+import json
 import math
 import random
-import time
-
+import shutil
+import subprocess
 import sys
+import time
+from importlib.resources import files
 
 import pytest
 import torch
@@ -12,7 +15,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from layer_text import random_layers
 
-from convbook.netspec import layers_from_text
+from convbook.netspec import LIMITS, layers_from_text, parse_layers
 from convbook.network_fields import NetworkFields
 from convbook.receptive import empirical_receptive_field
 
@@ -90,3 +93,45 @@ def test_work_beyond_the_bound_is_refused_before_it_starts():
     with pytest.raises(ValueError, match="weights are drawn for at most"):
         fields.weights(16)
     assert time.perf_counter() - start < 30
+
+
+RATIO_RUNNER = r"""
+const vm = require("vm"), fs = require("fs");
+const [base, netspec, receptive, corpusFile] = process.argv.slice(2);
+const context = vm.createContext({});
+const source = fs.readFileSync(receptive, "utf8").replace(/^export default .*$/m, "");
+vm.runInContext([base, netspec].map((f) => fs.readFileSync(f, "utf8")).join("\n") + "\n" +
+                source + "\nglobalThis.nsParse = nsParse; globalThis.ratio = rfWeightRatio;",
+                context);
+const {texts, limits} = JSON.parse(fs.readFileSync(corpusFile, "utf8"));
+process.stdout.write(JSON.stringify(texts.map((text) => {
+  const layers = context.nsParse(text, limits).layers.filter((l) => l.k);
+  return context.ratio(layers);
+})));
+"""
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+def test_the_browser_counts_field_weights_as_python_does(tmp_path):
+    """The explorer's readout on the static site (receptive.js) gives the same ratio and holes
+    as NetworkFields.weight_ratio, float64 both, also for a field too large to draw (issue 21:
+    the browser built the 2-D gradient over the whole field and divided in float32)."""
+    rng = random.Random(3)
+    texts = [random_layers(rng, max_layers=5, max_kernel=5) for _ in range(40)]
+    texts += ["; ".join(["conv 32 p16"] * 16), "; ".join(["conv 32 p16 s2"] * 16),
+              "conv 3 d2; conv 3 s2; pool 2", "conv 5 s3; conv 3 d3"]
+    texts = [t for t in texts if any(s.kind != "dense" for s in parse_layers(t, LIMITS))]
+    js = files("convbook.widgets") / "js"
+    (tmp_path / "corpus.json").write_text(json.dumps({"texts": texts, "limits": LIMITS}))
+    (tmp_path / "run.cjs").write_text(RATIO_RUNNER)
+    result = subprocess.run(["node", str(tmp_path / "run.cjs"), str(js / "base.js"),
+                             str(js / "netspec.js"), str(js / "receptive.js"),
+                             str(tmp_path / "corpus.json")],
+                            capture_output=True, text=True, timeout=120, check=True)
+    for text, (ratio, holes) in zip(texts, json.loads(result.stdout), strict=True):
+        layers = [layer for layer in layers_from_text(text)
+                  if isinstance(layer, (torch.nn.Conv2d, torch.nn.MaxPool2d,
+                                        torch.nn.AvgPool2d))]
+        fields = NetworkFields.__new__(NetworkFields)
+        fields.layers = layers
+        assert (ratio, holes) == NetworkFields.weight_ratio(fields, len(layers)), text

@@ -265,8 +265,9 @@ class ReceptiveFieldExplorer:
             lines.append(text)
         if self.view.gradient:
             ratio, holes = self.net.weight_ratio(self.layer)
+            shown = f"{ratio:.1f}" if ratio < 1e6 else f"{ratio:.1e}"
             lines.append("Effective receptive field (red, |d unit / d input| with uniform "
-                         f"weights): the heaviest pixel of the field weighs {ratio:.1f}\u00d7 "
+                         f"weights): the heaviest pixel of the field weighs {shown}\u00d7 "
                          "the lightest it uses" + (
                              f"; {holes} pixel{'s' if holes != 1 else ''} of the field get no "
                              "weight (holes left by dilation or stride)." if holes else "."))

@@ -119,6 +119,33 @@ function rfGradient(layers, input, unit, padded = true) {
   return g;
 }
 
+// Effective-receptive-field weights along one axis, as convbook.network_fields counts them:
+// how many paths join each input position to one unit (float64, >= 1 where a path exists, so a
+// 0 is a hole, never an underflow); the 2-D weights are the outer product of the two axes'.
+function rfAxisWeights(layers, axis) {
+  let w = new Float64Array([1]);
+  for (let n = layers.length - 1; n >= 0; n--) {
+    const l = layers[n], k = l.k[axis], s = l.s[axis], d = l.d[axis];
+    const wider = new Float64Array((w.length - 1) * s + d * (k - 1) + 1);
+    for (let t = 0; t < k; t++) for (let i = 0; i < w.length; i++) wider[t * d + i * s] += w[i];
+    w = wider;
+  }
+  return w;
+}
+
+// (heaviest / lightest non-zero weight, pixels of the field with no weight), per axis: no 2-D
+// array, so a field of millions of pixels is counted, not drawn (weight_ratio in Python).
+function rfWeightRatio(layers) {
+  const [rows, cols] = [0, 1].map((axis) => {
+    let max = 0, min = Infinity, used = 0;
+    const w = rfAxisWeights(layers, axis);
+    for (const v of w) if (v > 0) { used++; max = Math.max(max, v); min = Math.min(min, v); }
+    return {max, min, used, length: w.length};
+  });
+  return [(rows.max / rows.min) * (cols.max / cols.min),
+          rows.length * cols.length - rows.used * cols.used];
+}
+
 // Feature maps depend on the weights: LeNet's preset uses convbook.layers.LeNet, a typed
 // network seeded convs of 4 channels (convbook.netspec.layers_from_text).
 function rfMapsKey(image, preset, netText) { return `${image}|${preset === "LeNet" ? "LeNet" : ""}|${netText}`; }
@@ -149,11 +176,10 @@ function rfReadout(net, b, unit, gradient) {
     lines.push(text);
   }
   if (gradient) {
-    const w = rfGradient(net.layers.slice(0, b), f.size, [0, 0], false).flatMap((row) => Array.from(row));
-    const used = w.filter((v) => v > 0), holes = w.length - used.length;
-    const ratio = Math.fround(Math.fround(Math.max(...used)) / Math.fround(Math.min(...used)));
+    const [ratio, holes] = rfWeightRatio(net.layers.slice(0, b));
+    const shown = ratio < 1e6 ? cbFixed(ratio, 1) : ratio.toExponential(1);
     lines.push("Effective receptive field (red, |d unit / d input| with uniform weights): the " +
-      `heaviest pixel of the field weighs ${cbFixed(ratio, 1)}\u00d7 the lightest it uses` +
+      `heaviest pixel of the field weighs ${shown}\u00d7 the lightest it uses` +
       (holes ? `; ${cbCount(holes, "pixel")} of the field get no weight (holes left by dilation ` +
                "or stride)." : "."));
   }
