@@ -73,19 +73,19 @@ def _fit_columns(count, ncols, scale, room):
 
 
 def _matrix_rows(matrices, cell_size, gap):
-    """Split the matrices, in order, into rows at most MAX_WIDTH wide (each row as evenly
-    filled as possible); returns (rows, cell_size), the cell shrunk only if one matrix alone
-    is wider than MAX_WIDTH."""
-    widest = max(M.shape[1] for M in matrices)
-    cell_size = min(cell_size, MAX_WIDTH / (widest + 2 * gap))
-    row_width = lambda row: cell_size * (sum(M.shape[1] for M in row) + gap * (len(row) + 1))
+    """Split the matrices, in order, into the fewest rows (each as evenly filled as possible)
+    that fit MAX_WIDTH with cells of at least min(cell_size, 0.36 in), 11 pt numbers still
+    fitting; returns (rows, cell_size), the cell shrunk only as far as the rows need."""
+    smallest = min(cell_size, 0.36)
+    units = lambda row: sum(matrices[k].shape[1] for k in row) + gap * (len(row) + 1)
     for n_rows in range(1, len(matrices) + 1):
         per_row = -(-len(matrices) // n_rows)
         rows = [list(range(k, min(k + per_row, len(matrices))))
                 for k in range(0, len(matrices), per_row)]
-        if all(row_width([matrices[i] for i in row]) <= MAX_WIDTH + 1e-9 for row in rows):
-            return rows, cell_size
-    return [[k] for k in range(len(matrices))], cell_size
+        fitted = min(cell_size, MAX_WIDTH / max(units(row) for row in rows))
+        if fitted >= smallest or per_row == 1:
+            return rows, fitted
+    raise AssertionError("unreachable: one matrix a row always returns")
 
 
 def show_matrices(matrices, titles=None, highlights=None, cell_size=0.5, gap=1.0, **kwargs):

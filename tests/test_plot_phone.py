@@ -102,3 +102,12 @@ def test_wrapped_matrices_keep_their_order_and_fill_rows_evenly():
     assert lefts[:3] == sorted(lefts[:3]) and lefts[3:] == sorted(lefts[3:])
     assert [ax.get_title() for ax in fig.axes] == list("abcdef")
     plt.close(fig)
+
+
+def test_matrices_shrink_a_little_before_they_wrap():
+    """03's X (6 x 8) and Y (6 x 7) stay side by side with 0.36-inch cells, not stacked."""
+    fig = show_matrices([np.zeros((6, 8)), np.zeros((6, 7))], ["X", "Y"])
+    x, y = (ax.get_position() for ax in fig.axes)
+    assert fig.get_figwidth() <= MAX_WIDTH + 1e-9
+    assert y.x0 > x.x1 and y.y1 == pytest.approx(x.y1)
+    plt.close(fig)
