@@ -415,7 +415,8 @@ def show_levers(results, target=0.90, wall=("threads",)):
         ax.set_xlim(0, None)
         ax.set_title(lever)
         ax.set_xlabel("wall seconds, evaluations excluded" if lever in wall
-                      else "processor seconds, evaluations excluded")
+                      else "processor seconds, evaluations excluded",
+                      fontsize=MIN_FONT)     # at 10 pt two panels' labels run together
         ax.grid(alpha=0.3)
         ax.legend(fontsize=MIN_FONT, loc="lower right")
     for ax in axes[len(levers):]:
