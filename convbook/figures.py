@@ -10,7 +10,7 @@ from matplotlib.ticker import NullLocator
 
 from ._checks import as_tensor
 from .ops import pool2d
-from .plot import ACCENT, HIGHLIGHT, draw_matrix, highlight_cells
+from .plot import ACCENT, HIGHLIGHT, MAX_WIDTH, draw_matrix, highlight_cells
 from .textfmt import format_number
 from .windows import Sliding, channel_partials, max_winners, window_cells
 
@@ -70,7 +70,7 @@ def sliding_figure(model, step=0, dpi=80):
     returns (fig, axes). The layout is computed once, so later steps do not shift it."""
     widths = [model.X.shape[1], model.K.shape[1], model.output.shape[1]]
     height = max(model.X.shape[0], model.K.shape[0])
-    scale = min(0.5, 7.2 / (sum(widths) + 3), 2.3 / height)
+    scale = min(0.5, (MAX_WIDTH - 0.6) / (sum(widths) + 3), 2.3 / height)
     fig, axes = plt.subplots(1, 3, figsize=(scale * (sum(widths) + 3) + 0.6, scale * height + 1.0),
                              gridspec_kw={"width_ratios": widths}, dpi=dpi, layout="constrained")
     draw_sliding_matrices(axes, model)

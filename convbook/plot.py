@@ -9,6 +9,12 @@ import torch
 
 __all__ = ["draw_matrix", "show_matrices", "show_images"]
 
+# A figure is shown at most ~358 CSS px wide on a 390 px phone, so a label of f points reads at
+# f / 72 * 358 / width CSS px: capping the width at 6.5 in and fonts at >= 8 pt keeps every label
+# at >= 6 CSS px there (9 pt: 6.9 px). Wider sets of panels wrap into rows instead.
+MAX_WIDTH = 6.5            # inches
+MIN_FONT = 8               # points
+
 HIGHLIGHT = "#f4a261"      # the window / cell the reader should look at
 ACCENT = "#2a9d8f"         # the output cell it produces
 
@@ -45,34 +51,90 @@ def draw_matrix(ax, M, title=None, highlight=(), highlight_color=HIGHLIGHT, numb
     return ax
 
 
+def _balanced_columns(count, fit):
+    """Columns for ``count`` panels of which at most ``fit`` fit in a row: the fewest rows,
+    filled as evenly as possible (16 panels, 5 fit: 4 rows of 4, not 3 of 5 and one of 1)."""
+    fit = max(1, min(fit, count))
+    return -(-count // -(-count // fit))
+
+
+def _fit_columns(count, ncols, scale, room):
+    """(columns, panel size) for ``count`` square panels of ``scale`` inches asked in ``ncols``
+    columns, fitting ``room`` inches: kept if they fit; shrunk if panels stay >= 0.9 in (a row
+    that means something, an image and its maps, stays one row); otherwise wrapped into fewer
+    columns, filled evenly."""
+    ncols = max(1, min(ncols, count))
+    if scale * ncols <= room:
+        return ncols, scale
+    if room / ncols >= 0.9:
+        return ncols, room / ncols
+    ncols = _balanced_columns(count, int(room // scale))
+    return ncols, min(scale, room / ncols)
+
+
+def _matrix_rows(matrices, cell_size, gap):
+    """Split the matrices, in order, into the fewest rows (each as evenly filled as possible)
+    that fit MAX_WIDTH with cells of at least min(cell_size, 0.36 in), 11 pt numbers still
+    fitting; returns (rows, cell_size), the cell shrunk only as far as the rows need."""
+    smallest = min(cell_size, 0.36)
+    units = lambda row: sum(matrices[k].shape[1] for k in row) + gap * (len(row) + 1)
+    for n_rows in range(1, len(matrices) + 1):
+        per_row = -(-len(matrices) // n_rows)
+        rows = [list(range(k, min(k + per_row, len(matrices))))
+                for k in range(0, len(matrices), per_row)]
+        fitted = min(cell_size, MAX_WIDTH / max(units(row) for row in rows))
+        if fitted >= smallest or per_row == 1:
+            return rows, fitted
+    raise AssertionError("unreachable: one matrix a row always returns")
+
+
 def show_matrices(matrices, titles=None, highlights=None, cell_size=0.5, gap=1.0, **kwargs):
     """Draw several matrices side by side (e.g. input, kernel, output); returns the figure.
 
     Every cell has the same size in every panel, so a 2x2 kernel looks smaller than the
     3x3 input it slides over. ``highlights`` gives, per matrix, the cells to highlight; the
-    last matrix (the output) is highlighted in the accent colour.
+    last matrix (the output) is highlighted in the accent colour. A set wider than
+    ``MAX_WIDTH`` inches wraps into rows, in order, so the labels stay readable on a phone.
+
+    >>> fig = show_matrices([np.zeros((3, 3))] * 6)
+    >>> bool(fig.get_figwidth() <= MAX_WIDTH), len({ax.get_position().y0 for ax in fig.axes})
+    (True, 2)
     """
     matrices = [_to_numpy(M) for M in matrices]
     titles = titles or [None] * len(matrices)
     highlights = highlights or [()] * len(matrices)
-    rows = max(M.shape[0] for M in matrices)
-    width = cell_size * sum(M.shape[1] for M in matrices) + gap * (len(matrices) + 1) * cell_size
-    height = cell_size * (rows + 1.4)
+    layout, cell_size = _matrix_rows(matrices, cell_size, gap)
+    row_heights = [cell_size * (max(matrices[k].shape[0] for k in row) + 1.4) for row in layout]
+    width = max(cell_size * (sum(matrices[k].shape[1] for k in row) + gap * (len(row) + 1))
+                for row in layout)
+    height = sum(row_heights)
     fig = plt.figure(figsize=(width, height))
-    left = gap * cell_size
-    for k, (M, title, cells) in enumerate(zip(matrices, titles, highlights)):
-        w, h = cell_size * M.shape[1], cell_size * M.shape[0]
-        bottom = height - cell_size * 0.9 - h - (rows - M.shape[0]) * cell_size / 2
-        ax = fig.add_axes([left / width, bottom / height, w / width, h / height])
-        color = ACCENT if k == len(matrices) - 1 and k > 0 else HIGHLIGHT
-        draw_matrix(ax, M, title, highlight=cells, highlight_color=color, **kwargs)
-        left += w + gap * cell_size
+    top = height
+    for row, row_height in zip(layout, row_heights):
+        rows = max(matrices[k].shape[0] for k in row)
+        left = gap * cell_size
+        for k in row:
+            M, title, cells = matrices[k], titles[k], highlights[k]
+            w, h = cell_size * M.shape[1], cell_size * M.shape[0]
+            bottom = top - cell_size * 0.9 - h - (rows - M.shape[0]) * cell_size / 2
+            ax = fig.add_axes([left / width, bottom / height, w / width, h / height])
+            color = ACCENT if k == len(matrices) - 1 and k > 0 else HIGHLIGHT
+            draw_matrix(ax, M, title, highlight=cells, highlight_color=color, **kwargs)
+            left += w + gap * cell_size
+        top -= row_height
     return fig
 
 
 def show_images(images, titles=None, ncols=8, scale=1.4, cmap="gray", suptitle=None):
-    """A grid of 2-D images (tensors or arrays) with optional titles; returns the figure."""
+    """A grid of 2-D images (tensors or arrays) with optional titles; returns the figure.
+    A grid wider than ``MAX_WIDTH`` inches gets smaller panels, or fewer columns (more rows)
+    if they would get smaller than 0.9 in.
+
+    >>> bool(show_images([np.eye(3)] * 20, ncols=10, scale=1.1).get_figwidth() <= MAX_WIDTH)
+    True
+    """
     images = [_to_numpy(img) for img in images]
+    ncols, scale = _fit_columns(len(images), ncols, scale, MAX_WIDTH)   # readable on a phone
     nrows = max(1, -(-len(images) // ncols))
     ncols = min(ncols, len(images))
     fig, axes = plt.subplots(nrows, ncols, figsize=(scale * ncols, scale * nrows + 0.3),
@@ -145,7 +207,8 @@ def show_feature_maps(inputs, maps, row_titles=None, maps_per_row=None, scale=1.
                       suptitle=None):
     """Each input image (first column) followed by its feature maps (C x H x W), one image per
     block of rows. Maps are titled map 0, map 1, ... (channel indices, as in 04). Map k has the
-    same colour scale for every input, so the rows compare.
+    same colour scale for every input, so the rows compare. If the maps of one input do not
+    fit in ``MAX_WIDTH`` inches they get smaller, or wrap into more rows below 0.9 in.
 
     >>> fig = show_feature_maps([np.eye(4)] * 2, [np.random.rand(3, 4, 4)] * 2, ["a", "b"])
     """
@@ -157,6 +220,10 @@ def show_feature_maps(inputs, maps, row_titles=None, maps_per_row=None, scale=1.
         raise ValueError("maps must all be C x H x W arrays of the same shape")
     channels = maps[0].shape[0]
     per_row = channels if maps_per_row is None else min(int(maps_per_row), channels)
+    if scale * (per_row + 1) > MAX_WIDTH:             # readable on a phone
+        if MAX_WIDTH / (per_row + 1) < 0.9:
+            per_row = _balanced_columns(channels, int(MAX_WIDTH // scale) - 1)
+        scale = min(scale, MAX_WIDTH / (per_row + 1))
     rows_each = -(-channels // per_row)
     lo, hi = np.min(maps, axis=(0, 2, 3)), np.max(maps, axis=(0, 2, 3))
     fig, axes = plt.subplots(len(inputs) * rows_each, per_row + 1, squeeze=False,
@@ -171,7 +238,7 @@ def show_feature_maps(inputs, maps, row_titles=None, maps_per_row=None, scale=1.
         for k in range(channels):
             ax = axes[n * rows_each + k // per_row, 1 + k % per_row]
             ax.imshow(fmap[k], cmap="viridis", vmin=lo[k], vmax=hi[k])
-            ax.set_title(f"map {k}", fontsize=7)
+            ax.set_title(f"map {k}", fontsize=MIN_FONT)
     if suptitle:
         fig.suptitle(suptitle, fontsize=10)
     fig.tight_layout()
@@ -185,7 +252,8 @@ __all__ += ["show_signed_maps", "draw_conv_matrix"]
 
 def show_signed_maps(images, titles=None, ncols=5, scale=1.3, cmap="RdBu_r", label="value"):
     """A grid of signed 2-D maps on ONE symmetric colour scale (-m..m, m the largest |value|
-    of all maps), with one colour bar: white is exactly zero in every panel.
+    of all maps), with one colour bar: white is exactly zero in every panel. A grid wider than
+    ``MAX_WIDTH`` inches gets smaller panels, or fewer columns if they would get below 0.9 in.
 
     >>> fig = show_signed_maps([np.array([[1.0, -2.0]]), np.zeros((2, 2))])
     >>> [float(v) for v in fig.axes[-1].get_ylim()]
@@ -195,6 +263,7 @@ def show_signed_maps(images, titles=None, ncols=5, scale=1.3, cmap="RdBu_r", lab
     if not images or any(img.ndim != 2 for img in images):
         raise ValueError("images must be a non-empty list of 2-D arrays")
     bound = max(float(np.abs(img).max()) for img in images) or 1.0
+    ncols, scale = _fit_columns(len(images), ncols, scale, MAX_WIDTH - 0.9)  # phone-readable
     nrows = -(-len(images) // ncols)
     ncols = min(ncols, len(images))
     fig, axes = plt.subplots(nrows, ncols, figsize=(scale * ncols + 0.9, scale * nrows + 0.3),
@@ -217,6 +286,8 @@ def draw_conv_matrix(fig, model, X, view="matrix"):
     output cell highlighted. ``"im2col"``: Y = vec(K) @ columns, the window as one column.
     ``"transpose"``: M^T g, with g one-hot at ``model.step``: the column of M^T (the kernel
     pasted back onto the window) that a gradient or a transposed convolution adds.
+    A figure wider than ``MAX_WIDTH`` inches is scaled down to it (fonts kept), so the labels
+    stay readable on a phone.
 
     >>> from convbook.matrix import ConvMatrix
     >>> fig = plt.figure()
@@ -234,6 +305,9 @@ def draw_conv_matrix(fig, model, X, view="matrix"):
     n_w = model.input_size[1]
     flat = [r * n_w + c for r, c in window]
     fig.clf()
+    if fig.get_figwidth() > MAX_WIDTH:
+        w, h = fig.get_size_inches()
+        fig.set_size_inches(MAX_WIDTH, h * MAX_WIDTH / w)
     if view == "matrix":
         panels = [(X, "input X", window), (M, f"M: row {step} highlighted",
                                            [(step, c) for c in range(M.shape[1])]),

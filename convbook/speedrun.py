@@ -397,10 +397,13 @@ def show_levers(results, target=0.90, wall=("threads",)):
     """
     import matplotlib.pyplot as plt     # a pyplot figure: a notebook shows it, like plot.py's
 
+    from .plot import MAX_WIDTH, MIN_FONT
+
     levers = results["levers"]
-    cols = min(4, len(levers))
+    cols = min(2, len(levers))           # two 3.1-inch panels a row: readable on a phone
     rows = -(-len(levers) // cols)
-    fig = plt.figure(figsize=(3.1 * cols, 2.6 * rows), dpi=90, layout="constrained")
+    fig = plt.figure(figsize=(min(3.1 * cols, MAX_WIDTH), 2.6 * rows), dpi=90,
+                     layout="constrained")
     axes = fig.subplots(rows, cols, squeeze=False).ravel()
     for ax, (lever, runs) in zip(axes, levers.items()):
         key = "train_seconds" if lever in wall else "cpu_seconds"
@@ -412,9 +415,10 @@ def show_levers(results, target=0.90, wall=("threads",)):
         ax.set_xlim(0, None)
         ax.set_title(lever)
         ax.set_xlabel("wall seconds, evaluations excluded" if lever in wall
-                      else "processor seconds, evaluations excluded")
+                      else "processor seconds, evaluations excluded",
+                      fontsize=MIN_FONT)     # at 10 pt two panels' labels run together
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=7, loc="lower right")
+        ax.legend(fontsize=MIN_FONT, loc="lower right")
     for ax in axes[len(levers):]:
         ax.set_visible(False)
     for ax in axes[::cols]:
