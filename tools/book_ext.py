@@ -7,8 +7,8 @@
 - Thebe (live code on Binder) is not offered: its scripts, which sphinx-thebe adds twice
   ("THEBE_JS_URL has already been declared" in the console) and which name unpkg.com, are
   dropped from every page.
-- ``{section-map}`` directive: the table of the book's sections 00..08 on the landing page,
-  each topic linked to its page when that page is part of the build (sections are written
+- ``{section-map}`` directive: the table of the book's sections 00..08 and appendix 09 on
+  the landing page, each topic linked to its page when that page is part of the build (sections are written
   over time, and a link to a missing page would fail the -W build).
 - ``static/convbook.css``: printed outputs wrap at the text column instead of scrolling.
 - ``static/convbook-mode.js``: every click of the colour-mode button flips light <-> dark.
@@ -33,6 +33,7 @@ SECTIONS = [
     ("06", "Multiple input and output channels"),
     ("07", "Pooling"),
     ("08", "LeNet on Fashion-MNIST"),
+    ("09", "Appendix: faster training"),
 ]
 
 
