@@ -6,6 +6,7 @@ _build/explorer-contrast.json. (axe-core runs in both modes in test_explorers.py
 import json
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from conftest import SITE
 from explorer_states import EXPLORERS
@@ -114,13 +115,19 @@ def test_explorer_contrast_on_the_site(browser, site_url, screenshot_dir, name, 
 # --- JupyterLab's dark theme ------------------------------------------------------------------
 
 def lab_theme(page, theme):
-    """Pick JupyterLab's theme from its Settings menu (as a reader does)."""
-    page.locator("#jp-MainMenu .lm-MenuBar-itemLabel", has_text="Settings").click()
-    page.locator(".lm-Menu-itemLabel", has_text="Theme").first.hover()
-    page.locator(".lm-Menu-itemLabel", has_text=theme).first.click()
+    """Put JupyterLab in ``theme`` as a reader does: the book's JupyterLab follows the system's
+    light or dark preference (adaptive theme, tools/lab/overrides.json5), so the system's
+    preference changes first; where a learner turned that off, the Settings menu picks it."""
     light = "false" if "Dark" in theme else "true"
-    page.wait_for_function(f"() => document.body.dataset.jpThemeLight === '{light}'",
-                           timeout=30_000)
+    page.emulate_media(color_scheme="dark" if light == "false" else "light")
+    matches = f"() => document.body.dataset.jpThemeLight === '{light}'"
+    try:
+        page.wait_for_function(matches, timeout=5_000)
+    except PlaywrightTimeout:
+        page.locator("#jp-MainMenu .lm-MenuBar-itemLabel", has_text="Settings").click()
+        page.locator(".lm-Menu-itemLabel", has_text="Theme").first.hover()
+        page.locator(".lm-Menu-itemLabel", has_text=theme).first.click()
+        page.wait_for_function(matches, timeout=30_000)
     page.wait_for_timeout(500)
 
 
