@@ -31,7 +31,7 @@ needs_node = pytest.mark.skipif(NODE is None, reason="node is not installed")
 SPATIAL = (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d)
 
 HARNESS = r"""
-const {init, maps, limits} = JSON.parse(readFileSync(process.argv[2], "utf8"));
+const {init, maps, refusals, limits} = JSON.parse(readFileSync(process.argv[2], "utf8"));
 const b64 = (a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString("base64");
 const out = {
   init: init.map(({text, input}) => niNetwork(nsParse(text, limits).layers, input).layers
@@ -43,14 +43,17 @@ const out = {
             grey: m.map((x, a) => Array.from(a === 0 ? image.grey : rfGrey(x.values))),
             work: rfWork(net)};
   }),
+  refusals: refusals.map((text) =>
+    rfParameters(nsParse(text, limits).layers, [1, 28, 28], limits).error ?? ""),
 };
 process.stdout.write(JSON.stringify(out));
 """
 
 
-def run_page(tmp_path, init=(), maps=(), patch=None):
-    """The page's weights (``init``: [{text, input}]) and maps (``maps``: [{text, preset,
-    weights, pixels, shape}]), computed in node by the explorer's module. ``patch(name,
+def run_page(tmp_path, init=(), maps=(), refusals=(), patch=None):
+    """The page's weights (``init``: [{text, input}]), maps (``maps``: [{text, preset,
+    weights, pixels, shape}]) and parameter refusals (``refusals``: texts) on a 28x28 image,
+    computed in node by the explorer's module. ``patch(name,
     source)`` may change a source file first (to show that a test can fail)."""
     sources = []
     for name in ("base", "netspec", "netinit", "forward", "receptive"):   # receptive.py's esm
@@ -59,7 +62,8 @@ def run_page(tmp_path, init=(), maps=(), patch=None):
     script = tmp_path / "page.mjs"
     script.write_text('import {readFileSync} from "fs";\n' + "\n".join(sources) + HARNESS)
     cases = tmp_path / "cases.json"
-    cases.write_text(json.dumps({"init": list(init), "maps": list(maps), "limits": LIMITS}))
+    cases.write_text(json.dumps({"init": list(init), "maps": list(maps),
+                                 "refusals": list(refusals), "limits": LIMITS}))
     result = subprocess.run([NODE, str(script), str(cases)], capture_output=True, text=True,
                             check=True, timeout=300)
     return json.loads(result.stdout)
@@ -237,3 +241,23 @@ def test_the_work_bound_counts_lenets_multiply_adds(tmp_path):
     assert large == 128 * 784 * 25 + 128 * 784 * 128 * 25
     source = (JS / "receptive.js").read_text(encoding="utf-8")
     assert "const RF_MAX_WORK = 1e8;" in source and small < 1e8 < large
+
+
+@needs_node
+def test_the_page_refuses_the_networks_layers_from_text_will_not_build(tmp_path):
+    """More than LIMITS["parameters"] weights: refused in the page as in Python, in the same
+    words (before, the page drew the geometry of a network the kernel refused, and it would
+    now try to make its weights)."""
+    texts = ["conv 32 c2048; conv 32 c2048", "conv 3 c2048; dense 4096", "conv 3 c64; dense 10",
+             "conv 5 p2 c128; conv 5 p2 c128", "conv 32 p16 c1100; conv 3 c1100",
+             "conv 30; dense 10"]
+    page = run_page(tmp_path, refusals=texts)["refusals"]
+    for text, error in zip(texts, page, strict=True):
+        try:
+            layers_from_text(text)
+            python = ""
+        except ValueError as refusal:
+            python = str(refusal)
+        assert error == python, text
+    assert sum(bool(e) for e in page) == 4 and "parameters; at most 10,000,000" in page[0]
+    assert "does not fit" in page[-1]

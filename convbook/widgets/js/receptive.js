@@ -21,13 +21,25 @@ function rfParse(text, limits) {
   return {layers, typed: parsed.layers};
 }
 
-// The parameters layers_from_text would build for the typed layers (its bound: limits.parameters),
-// or an error as it words it; counted exactly (BigInt) by the network sheet's arithmetic.
+// Refused as layers_from_text refuses it (its words, its order), or {}: with a dense layer,
+// one that does not fit (the dense layers' inputs need the shapes); then more parameters
+// than limits.parameters, counted exactly (BigInt).
 function rfParameters(typed, input, limits) {
-  const sheet = nsSheet(typed, input);
-  if (sheet.error) return {error: sheet.error};
-  if (sheet.parameters > BigInt(limits.parameters)) {
-    return {error: `text asks for ${nsCount(sheet.parameters)} parameters; at most ` +
+  let count = 0n;
+  if (typed.some((l) => l.kind === "dense")) {
+    const sheet = nsSheet(typed, input);
+    if (sheet.error) return {error: sheet.error};
+    count = sheet.parameters;
+  } else {
+    let inputs = BigInt(input[0]);
+    for (const l of typed.filter((t) => t.kind === "conv")) {
+      const c = BigInt(l.c || 4);
+      count += c * (inputs * BigInt(l.k[0] * l.k[1]) + 1n);
+      inputs = c;
+    }
+  }
+  if (count > BigInt(limits.parameters)) {
+    return {error: `text asks for ${nsCount(count)} parameters; at most ` +
                    `${nsCount(limits.parameters)} are built here (NetworkSheet counts bigger networks without building them)`};
   }
   return {};
@@ -255,19 +267,23 @@ function render({model, el}) {
   const netOf = (text) => {
     const parsed = rfParse(text, get("limits")), input = get("images")[0].shape;
     if (parsed.error) return parsed;
-    const shaped = rfShapes(parsed.layers, input);
-    if (shaped.error) return shaped;
     const counted = rfParameters(parsed.typed, [1, ...input], get("limits"));
-    return counted.error ? counted : {layers: parsed.layers, typed: parsed.typed, shapes: shaped.shapes};
+    if (counted.error) return counted;
+    const shaped = rfShapes(parsed.layers, input);
+    return shaped.error ? shaped : {layers: parsed.layers, typed: parsed.typed, shapes: shaped.shapes};
   };
   // The maps of the network and image in use, computed once ({maps, grey} or {error}): a
   // slider only moves boxes. root.cbMaps holds the last ones for the site tests.
-  let cached = {key: null}, images = {};
+  let cached = {key: null}, network = {key: null}, images = {};
   const mapsOf = (net) => {
-    const preset = get("preset"), index = get("image"), key = JSON.stringify([preset, get("net_text"), index]);
+    const preset = get("preset"), index = get("image"), netKey = JSON.stringify([preset, get("net_text")]);
+    const key = `${netKey}|${index}`, shape = get("images")[0].shape;
     if (cached.key === key) return cached;
-    const shape = get("images")[0].shape, forward = rfForwardNet(get("weights"), preset, net.typed, shape);
-    const work = rfWork(forward);
+    if (network.key !== netKey) {        // weights decoded or made once per network
+      const forward = rfForwardNet(get("weights"), preset, net.typed, shape);
+      network = {key: netKey, forward, work: rfWork(forward)};
+    }
+    const {forward, work} = network;
     if (!images[index]) images[index] = rfImage(get("images")[index]);
     cached = work > RF_MAX_WORK
       ? {key, error: `Feature maps not drawn: this network takes ${nsCount(Math.round(work))} multiply-adds, ` +
