@@ -16,6 +16,7 @@ import math
 import re
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -24,7 +25,8 @@ from .ops import conv2d_cost, output_shape
 from .receptive import layer_window_params
 
 __all__ = ["layers_from_text", "parse_layers", "LayerSpec", "describe_layer", "NetworkSheet",
-           "SheetRow", "LayerSummary", "layer_summary", "LIMITS", "SHEET_LIMITS", "MAX_VALUES"]
+           "SheetRow", "LayerSummary", "layer_summary", "LIMITS", "SHEET_LIMITS", "MAX_VALUES",
+           "portable_hash", "portable_uniform"]
 
 # The language is plain ASCII (the browser's parser, widgets/js/netspec.js, reads the same):
 # words are separated by spaces or tabs, layers by ";" or new lines; digits are 0-9 only.
@@ -101,8 +103,17 @@ def layers_from_text(text, channels=4, input_shape=(1, 28, 28)):
     ``channels``). ``relu``, ``sigmoid``, ``tanh`` and ``flatten`` take nothing; ``dense N``
     is a Linear layer with N outputs (flattening first when needed). The first conv reads
     ``input_shape[0]`` channels; a dense layer's inputs follow from ``input_shape``.
-    Weights come from a fixed seed; the global RNG is untouched. Sizes are bounded by
-    ``LIMITS``; a text that breaks a rule raises ValueError saying which.
+    Sizes are bounded by ``LIMITS``; a text that breaks a rule raises ValueError saying which.
+
+    Weights are not drawn from torch's RNG (which stays untouched) but from a portable rule
+    the browser repeats bit for bit (``widgets/js/netinit.js``), so a page with no kernel
+    computes the same feature maps: the parameters of typed layer n (counted from 1, as the
+    parser's messages do; activations and flatten count too), weight first then bias, each
+    in PyTorch's row-major order, get the values ``portable_uniform(n, count, fan_in)``:
+    parameter i is ``(2 u - 1) * bound`` with ``u = portable_hash(n, i) / 2**32`` and
+    ``bound = 1 / sqrt(fan_in)`` (fan_in = input channels x kernel area of a conv, the
+    inputs of a dense layer: the bound of PyTorch's default initialisation, for the bias
+    too), computed in float64 and rounded once to float32.
 
     >>> layers_from_text("conv 3x5 s2 p1")[0]
     Conv2d(1, 4, kernel_size=(3, 5), stride=(2, 2), padding=(1, 1))
@@ -129,28 +140,82 @@ def layers_from_text(text, channels=4, input_shape=(1, 28, 28)):
                          f"{LIMITS['parameters']:,} are built here (NetworkSheet counts "
                          "bigger networks without building them)")
     layers, in_channels = [], sheet_input(input_shape)[0]
-    with torch.random.fork_rng():
-        torch.manual_seed(0)
-        for number, spec in enumerate(specs):
-            kind = spec.kind
-            if kind in ACTIVATIONS:
-                layers.append({"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh}[kind]())
-            elif kind == "flatten":
+    for number, spec in enumerate(specs):
+        kind = spec.kind
+        if kind in ACTIVATIONS:
+            layers.append({"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh}[kind]())
+        elif kind == "flatten":
+            layers.append(nn.Flatten())
+        elif kind == "dense":
+            if not any(isinstance(layer, (nn.Flatten, nn.Linear)) for layer in layers):
                 layers.append(nn.Flatten())
-            elif kind == "dense":
-                if not any(isinstance(layer, (nn.Flatten, nn.Linear)) for layer in layers):
-                    layers.append(nn.Flatten())
-                before = sheet.rows[number - 1].shape if number else sheet.input_shape
-                layers.append(nn.Linear(math.prod(before), spec.channels))
-            elif kind == "conv":
-                out = spec.channels or channels
-                layers.append(nn.Conv2d(in_channels, out, spec.kernel, spec.stride,
-                                        spec.padding, spec.dilation))
-                in_channels = out
-            else:
-                pool = nn.MaxPool2d if kind == "maxpool" else nn.AvgPool2d
-                layers.append(pool(spec.kernel, spec.stride, spec.padding))
+            before = sheet.rows[number - 1].shape if number else sheet.input_shape
+            layers.append(_portable(number + 1, nn.Linear, math.prod(before), spec.channels))
+        elif kind == "conv":
+            out = spec.channels or channels
+            layers.append(_portable(number + 1, nn.Conv2d, in_channels, out, spec.kernel,
+                                    spec.stride, spec.padding, spec.dilation))
+            in_channels = out
+        else:
+            pool = nn.MaxPool2d if kind == "maxpool" else nn.AvgPool2d
+            layers.append(pool(spec.kernel, spec.stride, spec.padding))
     return nn.Sequential(*layers)
+
+
+# The portable initialisation (layers_from_text's docstring; widgets/js/netinit.js repeats it):
+# lowbias32, a stateless 32-bit integer hash (xor-shift and multiply, wrapping mod 2**32).
+_HASH_MULTIPLIERS = (np.uint32(0x7FEB352D), np.uint32(0x846CA68B))
+_LAYER_KEY = np.uint32(0x9E3779B9)
+
+
+def _mix(x):
+    """lowbias32 of a uint32 array (numpy's uint32 arithmetic wraps mod 2**32, as the JS
+    Math.imul and >>> 0 do)."""
+    x = x ^ (x >> np.uint32(16))
+    x = x * _HASH_MULTIPLIERS[0]
+    x = x ^ (x >> np.uint32(15))
+    x = x * _HASH_MULTIPLIERS[1]
+    return x ^ (x >> np.uint32(16))
+
+
+def portable_hash(layer, index):
+    """uint32 hashes of (layer number, parameter index): ``mix(index ^ mix(layer * 0x9E3779B9))``
+    with lowbias32's ``mix``, wrapping mod 2**32; ``index`` is an int or an array of them.
+
+    >>> portable_hash(1, np.arange(3)).tolist()
+    [2926543089, 2692512407, 242732726]
+    """
+    key = _mix(np.array([layer], dtype=np.uint32) * _LAYER_KEY)
+    return _mix(np.asarray(index, dtype=np.uint32) ^ key[0])
+
+
+def portable_uniform(layer, count, fan_in):
+    """``count`` float32 values of typed layer ``layer``, uniform in [-bound, bound) with
+    ``bound = 1 / sqrt(fan_in)``: ``(2 u - 1) * bound``, u = portable_hash / 2**32, computed
+    in float64 and rounded once to float32 (netinit.js gives the same bits).
+
+    >>> portable_uniform(1, 3, 9).tolist()
+    [0.12092594057321548, 0.08459959924221039, -0.2956562638282776]
+    """
+    for name, value, low in (("layer", layer, 1), ("count", count, 0), ("fan_in", fan_in, 1)):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+        if not low <= value < 2 ** 32:
+            raise ValueError(f"{name} must be in {low}..2**32 - 1, got {value}")
+    u = portable_hash(layer, np.arange(count, dtype=np.uint32)).astype(np.float64) / 2 ** 32
+    return ((2 * u - 1) * (1 / math.sqrt(fan_in))).astype(np.float32)
+
+
+def _portable(number, module, *args):
+    """A Conv2d or Linear built without torch's RNG, its weight and bias then set to
+    portable_uniform(number, ...) (weight first, then bias)."""
+    layer = nn.utils.skip_init(module, *args)
+    weight, bias = layer.weight, layer.bias
+    values = portable_uniform(number, weight.numel() + bias.numel(), weight[0].numel())
+    with torch.no_grad():
+        weight.copy_(torch.from_numpy(values[:weight.numel()]).reshape(weight.shape))
+        bias.copy_(torch.from_numpy(values[weight.numel():]))
+    return layer
 
 
 def _read_layer(number, part, limits=LIMITS, flat=False):

@@ -70,6 +70,7 @@ def _single_channel(layer, padding=True):
 class NetworkFields:
     """Everything the receptive-field explorer shows for one network and one image.
 
+    ``model`` and ``image`` are the ones given (the image as a float32 tensor).
     ``maps[0]`` is the input, ``maps[b]`` the output of spatial layer b (channel 0), each scaled
     to [0, 1]; ``shapes[b]`` their sizes; ``fields`` = ``receptive_field(model)``; ``names`` the
     layers' short names. ``between(a, b)`` is the field of map-b units on map a, ``region`` /
@@ -80,6 +81,7 @@ class NetworkFields:
 
     def __init__(self, model, image):
         image = _check_model(model, image)
+        self.model, self.image = model, image
         self.fields = receptive_field(model)
         self.layers = [model[f.index] for f in self.fields]
         self.names = [describe_layer(layer) for layer in self.layers]

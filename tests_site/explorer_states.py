@@ -382,15 +382,60 @@ def _receptive():
     return ReceptiveFieldExplorer()
 
 
+# The feature maps the receptive-field explorer computed (root.cbMaps: channel 0 of the input
+# and of every conv/pool layer, before painting) and the grey levels its canvases hold.
+RF_MAPS = """(root) => {
+    const got = root.cbMaps || {};
+    return {error: got.error || '', values: (got.maps || []).map(m => Array.from(m.values)),
+            grey: (got.grey || []).map(g => Array.from(g)),
+            painted: Array.from(root.querySelectorAll('.cb-rf-map canvas[role=img]')).map(c =>
+                Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data)
+                    .filter((_, k) => k % 4 === 0))};
+}"""
+
+
+def check_receptive_maps(page, root, fields):
+    """The maps the page computed equal PyTorch's forward pass of the same network and image
+    (``fields``: the package's NetworkFields) within float32 rounding, and its canvases hold
+    their grey levels: NetworkFields' scaling, within one level of 255 (float64 in the page)."""
+    from convbook.network_export import forward_trace
+
+    got = page.evaluate(RF_MAPS, root)
+    assert got["error"] == ""
+    trace = forward_trace(fields.model, fields.image)
+    spatial = (torch.nn.Conv2d, torch.nn.MaxPool2d, torch.nn.AvgPool2d)
+    expected = [trace[0][0]] + [trace[i + 1][0] for i, layer in enumerate(fields.model)
+                                if isinstance(layer, spatial)][:len(fields.fields)]
+    assert len(got["values"]) == len(expected) == len(got["painted"])
+    for b, (ours, theirs) in enumerate(zip(got["values"], expected)):
+        theirs = theirs.flatten().double()
+        scale = max(1.0, theirs.abs().max().item())
+        assert torch.allclose(torch.tensor(ours, dtype=torch.float64), theirs, rtol=1e-5,
+                              atol=1e-5 * scale), f"map {b}"
+    assert got["painted"] == got["grey"]
+    for b, (grey, scaled) in enumerate(zip(got["grey"], [fields.image] + fields.maps[1:])):
+        levels = (scaled.clamp(0, 1) * 255).to(torch.uint8).flatten().int()
+        assert (torch.tensor(grey) - levels).abs().max() <= (0 if b == 0 else 1), f"map {b}"
+
+
 def drive_receptive(page, root, rng):
-    text = random_layers(rng, max_kernel=5, max_conv_stride=3, activation_chance=0)
-    use = [("fill", 'input[aria-label="layers"]', text), ("click", "use these layers")]
     python = _receptive()
-    try:
-        python.set_layers(text)
-    except ValueError:                      # does not fit a 28x28 image: the view refuses
-        assert "Cannot use these layers" in act(page, root, *use)["error"]
-        return None
+    image = rng.randrange(len(python.view.images))
+    if rng.random() < 0.15:                 # the LeNet preset, with the weights Python sent
+        preset, text = "LeNet", python.view.presets["LeNet"]
+        python.set_preset(preset)
+        use = [("select", "network", preset)]
+    else:
+        preset = RF_CUSTOM
+        text = random_layers(rng, max_kernel=5, max_conv_stride=3, channels=6,
+                             channel_chance=0.5)
+        use = [("fill", 'input[aria-label="layers"]', text), ("click", "use these layers")]
+        try:
+            python.set_layers(text)
+        except ValueError:                  # does not fit a 28x28 image: the view refuses
+            assert "Cannot use these layers" in act(page, root, *use)["error"]
+            return None
+    python.set_image(image)
     layer = rng.randint(1, len(python.fields))
     python.set_layer(layer)
     h, w = python.net.shapes[layer]
@@ -398,8 +443,9 @@ def drive_receptive(page, root, rng):
     gradient = rng.random() < 0.3
     python.set_unit(*unit)
     python.set_gradient(gradient)
-    got = act(page, root, *use, ("select", "layer", layer), ("range", "unit row", unit[0]),
-              ("range", "unit col", unit[1]), ("click", "on" if gradient else "off"))
+    got = act(page, root, ("select", "image", image), *use, ("select", "layer", layer),
+              ("range", "unit row", unit[0]), ("range", "unit col", unit[1]),
+              ("click", "on" if gradient else "off"))
     assert got["error"] == ""
     assert notes_of(got, "readout") == python.readout
     boxes = [(r, b) for r, _, b in got["notes"] if r in ("field", "seen", "unit")]
@@ -413,9 +459,10 @@ def drive_receptive(page, root, rng):
         else:
             expected.append(("unit", python.net.region(a, layer, unit)))
     assert boxes == [(r, f"{t},{b},{le},{ri}") for r, ((t, b), (le, ri)) in expected]
-    return {"w.view.preset": RF_CUSTOM, "w.view.text": text, "w.view.net_text": text,
-            "w.view.layer": layer, "w.view.unit": list(unit), "w.view.gradient": gradient,
-            "w.view.message": "", "w.readout": python.readout,
+    check_receptive_maps(page, root, python.net)
+    return {"w.view.preset": preset, "w.view.text": text, "w.view.net_text": text,
+            "w.view.image": image, "w.view.layer": layer, "w.view.unit": list(unit),
+            "w.view.gradient": gradient, "w.view.message": "", "w.readout": python.readout,
             "w.map_regions": python.map_regions, "w.clipped": python.clipped}
 
 

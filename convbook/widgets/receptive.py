@@ -1,26 +1,27 @@
 """Receptive-field explorer: which input pixels (and which units of every feature map) one unit
 sees. The model is ``convbook.network_fields.NetworkFields``; ``js/receptive.js`` recomputes the
-geometry in the browser (any typed network works with no kernel; feature maps other than the
-input need a kernel, or are the ones saved with the page). ``draw_field`` is the static view.
+geometry and the feature maps in the browser, for any sample image and any typed network, with
+no kernel: LeNet's weights travel in the view's state (``weights``), a typed network's are the
+portable ones of ``layers_from_text``, which ``js/netinit.js`` makes bit for bit, and
+``js/forward.js`` runs the forward pass. ``draw_field`` is the static view.
 
 >>> w = ReceptiveFieldExplorer("LeNet", layer=4, unit=(0, 0))
 >>> w.field.size, w.region, w.clipped
 ((16, 16), ((-2, 13), (-2, 13)), ((0, 13), (0, 13)))
 """
 import base64
-import io
 
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
 import traitlets
-from PIL import Image
 
 from .._checks import flag
 from ..data import sample_images
 from ..figures import draw_field
 from ..layers import LeNet
 from ..netspec import LIMITS, layers_from_text
+from ..network_export import export_network
 from ..network_fields import NetworkFields
 from .base import CUSTOM_NETWORK as CUSTOM, TypedNetworkView, esm
 
@@ -35,12 +36,30 @@ LENET_TEXT = "conv 5 p2; avgpool 2; conv 5; avgpool 2"   # LeNet's spatial layer
 INPUT_SIZE = 28
 
 
-def _png(array):
-    """Base64 PNG of a 2-D array in [0, 1] (grey)."""
-    buffer = io.BytesIO()
-    Image.fromarray((np.clip(np.asarray(array), 0, 1) * 255).astype(np.uint8)).save(
-        buffer, format="PNG")
-    return base64.b64encode(buffer.getvalue()).decode("ascii")
+def _pixels(image):
+    """Base64 of an image's bytes, 255 x its values (row-major): the view reads the values back
+    as bytes / 255 in float32, exactly the tensor's. ValueError if a value is no k/255."""
+    values = np.asarray(image, dtype=np.float32)
+    grey = np.rint(values * 255).astype(np.uint8)
+    if not np.array_equal(grey.astype(np.float32) / np.float32(255), values):
+        raise ValueError("image values must be k/255 (k = 0..255), as the sample's are")
+    return base64.b64encode(grey.tobytes()).decode("ascii")
+
+
+def _lenet():
+    """The "LeNet" preset: convbook.layers.LeNet() with torch seed 0 (the global RNG kept)."""
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        return LeNet()
+
+
+def _weights():
+    """{preset: network_export JSON} of the presets whose weights the view needs from Python:
+    LeNet's layers up to its last pooling (the part whose maps are shown)."""
+    model = _lenet()
+    last = max(i for i, layer in enumerate(model) if isinstance(
+        layer, (torch.nn.Conv2d, torch.nn.MaxPool2d, torch.nn.AvgPool2d)))
+    return {"LeNet": export_network(model[:last + 1], (1, INPUT_SIZE, INPUT_SIZE))}
 
 
 def _images():
@@ -52,13 +71,9 @@ def _images():
         return [("synthetic disc", ((grid[:, None] ** 2 + grid ** 2) < 100).float())]
 
 
-def _maps_key(image, preset, text):
-    return f"{image}|{'LeNet' if preset == 'LeNet' else ''}|{text}"
-
-
 class ReceptiveView(TypedNetworkView):
     """Synced state of the receptive-field explorer."""
-    _esm = esm("netspec", "receptive")
+    _esm = esm("netspec", "netinit", "forward", "receptive")
     _explorer_name = "receptive-field explorer"
     layer = traitlets.Int(1).tag(sync=True, guarded=True)
     unit = traitlets.List(traitlets.Int(), minlen=2, maxlen=2).tag(sync=True, guarded=True)
@@ -66,7 +81,7 @@ class ReceptiveView(TypedNetworkView):
     image = traitlets.Int(0).tag(sync=True, guarded=True)
     limits = traitlets.Dict(LIMITS).tag(sync=True)
     images = traitlets.List().tag(sync=True)
-    maps = traitlets.Dict().tag(sync=True)
+    weights = traitlets.Dict().tag(sync=True)
 
 
 class ReceptiveFieldExplorer:
@@ -98,32 +113,18 @@ class ReceptiveFieldExplorer:
         name = CUSTOM if layers is not None else preset
         text = layers if layers is not None else (PRESETS[preset] or LENET_TEXT)
         presets = {n: t or LENET_TEXT for n, t in PRESETS.items()}
-        images = [{"label": label, "png": _png(im.numpy()), "shape": list(im.shape)}
+        images = [{"label": label, "pixels": _pixels(im), "shape": list(im.shape)}
                   for label, im in self._images]
         self.net = self._network(name, text, image)       # raises naming the bad layer
         self.view = ReceptiveView(presets=presets, images=images, image=image, preset=name,
                                   text=text, net_text=text, gradient=gradient,
-                                  unit=[0, 0], layer=1)
-        self._store_maps()
+                                  unit=[0, 0], layer=1, weights=_weights())
         self._select(self._layer(layer), unit)
         self.view.guard(self._from_view)
-        self.view.observe(lambda change: self._store_maps(), names=["net_text", "image"])
 
     def _network(self, preset, text, image):
-        if preset == "LeNet":
-            with torch.random.fork_rng():
-                torch.manual_seed(0)
-                model = LeNet()
-        else:
-            model = layers_from_text(text)
+        model = _lenet() if preset == "LeNet" else layers_from_text(text)
         return NetworkFields(model, self._images[image][1])
-
-    def _store_maps(self):
-        """Put the feature maps of the network and image in use into the view's state."""
-        v = self.view
-        key = _maps_key(v.image, v.preset, v.net_text)
-        if key not in v.maps:
-            v.maps = {key: [None] + [_png(m.numpy()) for m in self.net.maps[1:]]}
 
     def _layer(self, layer):
         count = len(self.net.fields)
@@ -174,7 +175,6 @@ class ReceptiveFieldExplorer:
         layer = self._layer(layer)
         with v.updating():
             v.preset, v.text, v.net_text = preset, text, text
-        self._store_maps()
         self._select(layer, unit)
 
     # --- programmatic control -------------------------------------------------------------

@@ -1,20 +1,48 @@
 // The receptive-field explorer (section 04): pick a network, a layer and a unit; see the input
 // region and every feature map's region the unit depends on. State: presets, preset, text
 // (the layers box, as typed), net_text (the network in use), layer, unit, gradient, image,
-// images, maps ({key: [png, ...]}: feature maps computed by Python for a network and image),
-// custom, limits, message. The geometry (shapes, closed-form fields, clipping, effective receptive field of
-// the uniform-weight network) is recomputed here as convbook.network_fields does in Python
-// (the parser is netspec.js, shared with the network sheet).
+// images ([{label, shape, pixels}]: the sample, base64 bytes = 255 x the values), weights
+// ({preset: convbook.network_export JSON}: the presets whose weights Python sends, LeNet's),
+// custom, limits, message. The geometry (shapes, closed-form fields, clipping, effective
+// receptive field of the uniform-weight network) is recomputed here as convbook.network_fields
+// does in Python (the parser is netspec.js, shared with the network sheet), and so are the
+// feature maps: the forward pass of forward.js, with the sent weights or, for any other
+// network, the weights layers_from_text gives it (netinit.js makes the same float32 values).
 
 
 // The layer text (netspec.js, the language of convbook.netspec) as its spatial layers
 // [{kind, k, s, p, d}] (activations, flatten and dense do not change a field), or {error}.
+// `typed` keeps every parsed layer (the forward pass needs the activations too).
 function rfParse(text, limits) {
   const parsed = nsParse(text, limits);
   if (parsed.error) return parsed;
   const layers = parsed.layers.filter((l) => NS_SPATIAL.includes(l.kind));
   if (!layers.length) return {error: "model has no Conv2d, MaxPool2d or AvgPool2d layer before any Flatten"};
-  return {layers};
+  return {layers, typed: parsed.layers};
+}
+
+// Refused as layers_from_text refuses it (its words, its order), or {}: with a dense layer,
+// one that does not fit (the dense layers' inputs need the shapes); then more parameters
+// than limits.parameters, counted exactly (BigInt).
+function rfParameters(typed, input, limits) {
+  let count = 0n;
+  if (typed.some((l) => l.kind === "dense")) {
+    const sheet = nsSheet(typed, input);
+    if (sheet.error) return {error: sheet.error};
+    count = sheet.parameters;
+  } else {
+    let inputs = BigInt(input[0]);
+    for (const l of typed.filter((t) => t.kind === "conv")) {
+      const c = BigInt(l.c || 4);
+      count += c * (inputs * BigInt(l.k[0] * l.k[1]) + 1n);
+      inputs = c;
+    }
+  }
+  if (count > BigInt(limits.parameters)) {
+    return {error: `text asks for ${nsCount(count)} parameters; at most ` +
+                   `${nsCount(limits.parameters)} are built here (NetworkSheet counts bigger networks without building them)`};
+  }
+  return {};
 }
 
 // convbook.netspec.describe_layer: the geometry, not the channels.
@@ -146,9 +174,55 @@ function rfWeightRatio(layers) {
           rows.length * cols.length - rows.used * cols.used];
 }
 
-// Feature maps depend on the weights: LeNet's preset uses convbook.layers.LeNet, a typed
-// network seeded convs of 4 channels (convbook.netspec.layers_from_text).
-function rfMapsKey(image, preset, netText) { return `${image}|${preset === "LeNet" ? "LeNet" : ""}|${netText}`; }
+// The most multiply-adds one forward pass may take in the page (about a third of a second):
+// a bigger typed network keeps its boxes and readout, its maps say why they are not drawn.
+const RF_MAX_WORK = 1e8;
+
+// Multiply-adds of fwForward on the network (every window position, padding included).
+function rfWork(net) {
+  const size = (shape) => shape.reduce((a, b) => a * b, 1);
+  return net.layers.reduce((work, l) => work + size(l.shape) * (l.kind === "conv" ? l.inputs * l.k[0] * l.k[1]
+    : l.k ? l.k[0] * l.k[1] : l.kind === "linear" ? l.inputs : 1), 0);
+}
+
+// The network whose maps are shown, up to its last conv/pool layer, as fwForward runs it: the
+// weights Python sent for a preset (weights[preset]), else the typed layers with
+// layers_from_text's weights (netinit.js, 4 channels per conv unless cN says otherwise).
+function rfForwardNet(weights, preset, typed, input) {
+  if (weights[preset]) return fwNetwork(weights[preset]);
+  let last = 0;
+  typed.forEach((l, i) => { if (NS_SPATIAL.includes(l.kind)) last = i + 1; });
+  return niNetwork(typed, [1, ...input], 4, last);
+}
+
+// The values of channel 0 after every conv/pool layer of `net` for image values `x`: the maps
+// the explorer paints (convbook.network_fields.NetworkFields.maps before scaling), each
+// {shape: [h, w], values: Float64Array}; the input first.
+function rfMaps(net, x, input) {
+  const values = fwForward(net, x), maps = [{shape: input, values: Float64Array.from(x)}];
+  net.layers.forEach((l, i) => {
+    if (NS_SPATIAL.includes(l.kind)) {
+      const [, h, w] = l.shape;
+      maps.push({shape: [h, w], values: values[i + 1].slice(0, h * w)});
+    }
+  });
+  return maps;
+}
+
+// Grey levels of a map as NetworkFields scales it and the PNGs held it: (m - min) /
+// (max - min + 1e-12), clipped to [0, 1], times 255, truncated.
+function rfGrey(values) {
+  let lo = Infinity, hi = -Infinity;
+  for (const v of values) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+  return Uint8ClampedArray.from(values, (v) => Math.floor(Math.min(Math.max((v - lo) / (hi - lo + 1e-12), 0), 1) * 255));
+}
+
+// The sample image's values (bytes / 255, as float32 like torch's image.float() / 255) and its
+// grey levels (the bytes themselves).
+function rfImage(image) {
+  const grey = Uint8ClampedArray.from(atob(image.pixels), (c) => c.charCodeAt(0));
+  return {grey, values: Float32Array.from(grey, (b) => b / 255)};
+}
 
 function rfNumber(v) { return String(Number(v) + 0); }
 
@@ -191,10 +265,34 @@ function render({model, el}) {
   const get = (key) => model.get(key);
   const save = cbSaver(model);
   const netOf = (text) => {
-    const parsed = rfParse(text, get("limits"));
+    const parsed = rfParse(text, get("limits")), input = get("images")[0].shape;
     if (parsed.error) return parsed;
-    const shaped = rfShapes(parsed.layers, get("images")[0].shape);
-    return shaped.error ? shaped : {layers: parsed.layers, shapes: shaped.shapes};
+    const counted = rfParameters(parsed.typed, [1, ...input], get("limits"));
+    if (counted.error) return counted;
+    const shaped = rfShapes(parsed.layers, input);
+    return shaped.error ? shaped : {layers: parsed.layers, typed: parsed.typed, shapes: shaped.shapes};
+  };
+  // The maps of the network and image in use, computed once ({maps, grey} or {error}): a
+  // slider only moves boxes. root.cbMaps holds the last ones for the site tests.
+  let cached = {key: null}, network = {key: null}, images = {};
+  const mapsOf = (net) => {
+    const preset = get("preset"), index = get("image"), netKey = JSON.stringify([preset, get("net_text")]);
+    const key = `${netKey}|${index}`, shape = get("images")[0].shape;
+    if (cached.key === key) return cached;
+    if (network.key !== netKey) {        // weights decoded or made once per network
+      const forward = rfForwardNet(get("weights"), preset, net.typed, shape);
+      network = {key: netKey, forward, work: rfWork(forward)};
+    }
+    const {forward, work} = network;
+    if (!images[index]) images[index] = rfImage(get("images")[index]);
+    cached = work > RF_MAX_WORK
+      ? {key, error: `Feature maps not drawn: this network takes ${nsCount(Math.round(work))} multiply-adds, ` +
+                     `more than the ${nsCount(RF_MAX_WORK)} the page computes. Boxes and numbers are exact.`}
+      : {key, maps: rfMaps(forward, images[index].values, shape)};
+    cached.grey = cached.maps ? cached.maps.map((m, a) => (a === 0 ? images[index].grey : rfGrey(m.values)))
+      : [images[index].grey];
+    root.cbMaps = cached;
+    return cached;
   };
   // Use a network text: refused (state and typed text kept) when it does not parse or fit.
   const useText = (text, preset) => {
@@ -236,15 +334,21 @@ function render({model, el}) {
     cbEl("div", {class: "cb-controls"}, [cbEl("label", {}, [cbEl("span", {text: "layer"}), layerMenu]), gradient.node]),
     cbEl("div", {class: "cb-controls"}, [row.node, col.node]), error, display);
 
-  function mapView(title, png, shape, margin, cellSize, boxes, faded, overlay) {
+  function mapView(title, grey, shape, margin, cellSize, boxes, faded, overlay) {
     const width = (shape[1] + margin[1] + margin[3]) * cellSize, height = (shape[0] + margin[0] + margin[2]) * cellSize;
     const box = cbEl("div", {class: "cb-rf-map", style: `position:relative;width:${width}px;height:${height}px;` +
       "background:repeating-linear-gradient(45deg,#eee 0 4px,#ddd 4px 8px);outline:1px solid #999"});
     const place = `position:absolute;left:${margin[1] * cellSize}px;top:${margin[0] * cellSize}px;` +
                   `width:${shape[1] * cellSize}px;height:${shape[0] * cellSize}px;image-rendering:pixelated`;
-    if (png) box.append(cbEl("img", {src: `data:image/png;base64,${png}`, style: place, alt: title}));
-    else box.append(cbEl("div", {style: place + ";background:#fff;color:#555;font-size:11px;overflow:hidden",
-                                 text: "map computed when the notebook runs"}));
+    if (grey) {
+      const canvas = cbEl("canvas", {width: shape[1], height: shape[0], style: place, role: "img", "aria-label": title});
+      const ctx = canvas.getContext("2d"), image = ctx.createImageData(shape[1], shape[0]);
+      grey.forEach((g, k) => image.data.set([g, g, g, 255], 4 * k));
+      ctx.putImageData(image, 0, 0);
+      box.append(canvas);
+    } else {
+      box.append(cbEl("div", {style: place + ";background:#fff"}));
+    }
     if (overlay) { overlay.setAttribute("style", place); box.append(overlay); }
     boxes.forEach(({bounds: [[top, bottom], [left, right]], css, role}) => box.append(cbEl("div", {
       "data-role": role, "data-bounds": `${top},${bottom},${left},${right}`,
@@ -267,8 +371,7 @@ function render({model, el}) {
     col.update(unit[1], 0, shape[1] - 1);
     gradient.update(get("gradient"));
     error.textContent = get("message");
-    const margins = rfMargins(net.layers, net.shapes);
-    const maps = get("maps")[rfMapsKey(get("image"), get("preset"), get("net_text"))] || [];
+    const margins = rfMargins(net.layers, net.shapes), maps = mapsOf(net);
     const views = net.shapes.map((s, a) => {
       const m = margins[a], cells = Math.max(3, Math.min(20, Math.floor(220 / Math.max(s[0] + m[0] + m[2], s[1] + m[1] + m[3]))));
       const title = (a === 0 ? "input" : `${a}: ${rfDescribe(net.layers[a - 1])}`) + ` ${s[0]}\u00d7${s[1]}`;
@@ -293,13 +396,13 @@ function render({model, el}) {
         }));
         ctx.putImageData(image, 0, 0);
       }
-      const png = a === 0 ? get("images")[get("image")].png : maps[a];
-      return mapView(title, png, s, m, cells, boxes, a > b, overlay);
+      return mapView(title, maps.grey[a], s, m, cells, boxes, a > b, overlay);
     });
-    display.replaceChildren(cbRow(...views), ...rfReadout(net, b, unit, get("gradient")).map((line) =>
+    const notes = maps.error ? [cbEl("div", {class: "cb-note", "data-role": "maps", text: maps.error})] : [];
+    display.replaceChildren(cbRow(...views), ...notes, ...rfReadout(net, b, unit, get("gradient")).map((line) =>
       cbEl("div", {class: "cb-note", "data-role": "readout", text: line})));
   }
-  cbRedrawOn(model, ["preset", "text", "net_text", "layer", "unit", "gradient", "image", "maps"], draw);
+  cbRedrawOn(model, ["preset", "text", "net_text", "layer", "unit", "gradient", "image"], draw);
   draw();
 }
 
