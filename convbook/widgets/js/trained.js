@@ -1,0 +1,567 @@
+// The trained-network explorer (section 08): networks of the chapter's layers with their
+// weights (convbook.network_export), an input the reader picks or draws, every layer's values
+// (fwForward, forward.js), the prediction, and one unit explained. State: networks, names,
+// network, labels, images (base64 uint8 N x 28 x 28), image_labels, image, pixels (the canvas,
+// base64 uint8), noise, noise_levels, noise_pattern (base64 float32), layer, unit
+// ([channel, row, col]; a vector's [index, 0, 0]), colours, top_terms, message. The canvas
+// arithmetic is convbook.drawing's, the unit's field and text convbook.widgets.trained_readout's.
+// For tests the root carries what it shows: root.cbTrace (input, every layer's values,
+// probabilities, scale limits) and root.cbUnit (the selected unit's arithmetic).
+
+const TN_SPATIAL = new Set(["conv", "maxpool", "avgpool"]);
+const TN_ACTIVATIONS = {relu: ["ReLU", "max(x, 0)"], sigmoid: ["Sigmoid", "1 / (1 + exp(-x))"],
+                        tanh: ["Tanh", "tanh(x)"]};
+const TN_PEN = 255, TN_RIM = 128;     // convbook.drawing.PEN, RIM
+const TN_STRIP = 40;                  // a vector is drawn in rows of this many values
+const TN_CELL = 8;                    // CSS px per input pixel on the drawing canvas
+const TN_MAP = 84;                    // CSS px of a map (at least 2 per unit)
+
+function tnBytes(text) { return Uint8Array.from(atob(text), (c) => c.charCodeAt(0)); }
+
+function tnBase64(bytes) {
+  let text = "";
+  for (let i = 0; i < bytes.length; i++) text += String.fromCharCode(bytes[i]);
+  return btoa(text);
+}
+
+// --- the canvas: convbook.drawing ---------------------------------------------------------
+
+function tnPaint(canvas, h, w, cells, erase) {
+  const out = Uint8Array.from(canvas);
+  for (const [r, c] of cells) {
+    for (const [dr, dc] of [[0, 0], [-1, 0], [1, 0], [0, -1], [0, 1]]) {
+      const y = r + dr, x = c + dc;
+      if (y < 0 || y >= h || x < 0 || x >= w) continue;
+      const k = y * w + x;
+      out[k] = erase ? 0 : (dr === 0 && dc === 0 ? TN_PEN : Math.max(out[k], TN_RIM));
+    }
+  }
+  return out;
+}
+
+function tnShift(canvas, h, w, dy, dx) {
+  const out = new Uint8Array(h * w);
+  for (let r = 0; r < h; r++) for (let c = 0; c < w; c++) {
+    const y = r - dy, x = c - dx;
+    if (y >= 0 && y < h && x >= 0 && x < w) out[r * w + c] = canvas[y * w + x];
+  }
+  return out;
+}
+
+function tnInvert(canvas) { return canvas.map((v) => 255 - v); }
+
+// 90 degrees counter-clockwise, as torch.rot90(x, 1, (0, 1)): out[i][j] = x[j][w - 1 - i].
+function tnRotate(canvas, h, w) {
+  const out = new Uint8Array(h * w);
+  for (let i = 0; i < w; i++) for (let j = 0; j < h; j++) out[i * h + j] = canvas[j * w + (w - 1 - i)];
+  return out;
+}
+
+// What the network reads: canvas / 255 + (level / levels) * pattern, clipped to [0, 1].
+function tnInput(canvas, level, pattern, levels) {
+  const out = new Float64Array(canvas.length), scale = level / levels;
+  for (let i = 0; i < canvas.length; i++) out[i] = Math.min(1, Math.max(0, canvas[i] / 255 + scale * pattern[i]));
+  return out;
+}
+
+// The cells from one pointer position to the next (both included).
+function tnLine([r0, c0], [r1, c1]) {
+  const n = Math.max(Math.abs(r1 - r0), Math.abs(c1 - c0)), cells = [];
+  for (let t = 0; t <= n; t++) {
+    cells.push([Math.round(r0 + ((r1 - r0) * t) / (n || 1)), Math.round(c0 + ((c1 - c0) * t) / (n || 1))]);
+  }
+  return cells;
+}
+
+// --- one unit: trained_readout.unit_field / unit_readout, and its arithmetic ---------------
+
+function tnAfterLinear(layers, b) {
+  while (b > 0 && TN_ACTIVATIONS[layers[b - 1].kind]) b--;
+  return b > 0 && layers[b - 1].kind === "linear";
+}
+
+// Input rows and columns [[top, bottom], [left, right]] unit of layer b (1-based) sees.
+function tnField(layers, b, unit, input) {
+  if (b === 0) return [[unit[1], unit[1]], [unit[2], unit[2]]];
+  const l = layers[b - 1];
+  if (l.shape.length === 3) {
+    const size = [1, 1], jump = [1, 1], pad = [0, 0];
+    for (const m of layers.slice(0, b)) {
+      if (!TN_SPATIAL.has(m.kind)) continue;
+      for (let a = 0; a < 2; a++) {
+        size[a] += m.d[a] * (m.k[a] - 1) * jump[a];
+        pad[a] += m.p[a] * jump[a];
+        jump[a] *= m.s[a];
+      }
+    }
+    return [0, 1].map((a) => [-pad[a] + unit[1 + a] * jump[a], -pad[a] + unit[1 + a] * jump[a] + size[a] - 1]);
+  }
+  if (tnAfterLinear(layers, b)) return [[0, input[1] - 1], [0, input[2] - 1]];
+  if (l.kind === "flatten") {
+    const [, h, w] = b > 1 ? layers[b - 2].shape : input, i = unit[0];
+    return tnField(layers, b - 1, [Math.floor(i / (h * w)), Math.floor(i / w) % h, i % w], input);
+  }
+  return tnField(layers, b - 1, unit, input);
+}
+
+function tnShape(shape) { return shape.join("\u00d7"); }
+
+function tnReadout(layers, field, b, unit, topTerms, input) {
+  const l = layers[b - 1], [c, r, s] = unit;
+  const what = l.shape.length === 3 ? `channel ${c}, unit (${r}, ${s})` : `value ${c}`;
+  const lines = [`Layer ${b} (${l.name}), ${what}; the layer's output is ${tnShape(l.shape)}.`];
+  const [[top, bottom], [left, right]] = field, [, h, w] = input;
+  if (tnAfterLinear(layers, b)) {
+    lines.push(`Receptive field: the whole input (rows 0..${h - 1}, columns 0..${w - 1}): a ` +
+               "linear layer's value depends on every pixel.");
+  } else {
+    let text = `Receptive field: input rows ${top}..${bottom}, columns ${left}..${right} ` +
+               `(${bottom - top + 1}\u00d7${right - left + 1} pixels; the box on the input).`;
+    if (top < 0 || left < 0 || bottom > h - 1 || right > w - 1) text += ` Rows or columns outside 0..${h - 1} are zero padding.`;
+    lines.push(text);
+  }
+  const source = b === 1 ? "the input" : `layer ${b - 1}`, k = l.k ? tnShape(l.k) : "";
+  if (l.kind === "conv") {
+    const n = l.inputs, channels = `${n} channel${n === 1 ? "" : "s"}`;
+    lines.push(`Convolution: one ${k} kernel per input channel (${channels} here) times the window ` +
+               `of ${source} under it gives a partial sum; the partial sums${l.bias ? " plus the bias" : " (no bias)"} give the value.`);
+  } else if (l.kind === "maxpool") {
+    lines.push(`Max pooling: the largest value of the ${k} window of channel ${c} of ${source} (the winner is marked).`);
+  } else if (l.kind === "avgpool") {
+    lines.push(`Average pooling: the mean of the ${k} window of channel ${c} of ${source} (zero padding counts).`);
+  } else if (TN_ACTIVATIONS[l.kind]) {
+    const [name, formula] = TN_ACTIVATIONS[l.kind];
+    lines.push(`${name} of the same unit x of ${source}: ${formula}.`);
+  } else if (l.kind === "flatten") {
+    const [, h0, w0] = b > 1 ? layers[b - 2].shape : input;
+    lines.push(`Flatten: the value of channel ${Math.floor(c / (h0 * w0))}, unit (${Math.floor(c / w0) % h0}, ` +
+               `${c % w0}) of ${source}, as entry ${c} of a vector.`);
+  } else {
+    const m = l.inputs;
+    lines.push(`Linear: the ${m} weights times the ${m} values of ${source}, summed, ` +
+               `${l.bias ? "plus the bias" : "no bias"}; the ${Math.min(topTerms, m)} largest contributions are listed.`);
+  }
+  return lines;
+}
+
+// A convolution unit [o, i, j] from the values x (shape [c, h, w]) before the layer: per input
+// channel its kernel, the window under it (null in the padding) and the partial sum.
+function tnConvUnit(l, x, [c, h, w], [o, i, j]) {
+  const [kh, kw] = l.k, [sh, sw] = l.s, [ph, pw] = l.p, [dh, dw] = l.d, channels = [];
+  let total = 0;
+  for (let q = 0; q < c; q++) {
+    const kernel = [], window = [];
+    let partial = 0;
+    for (let a = 0; a < kh; a++) {
+      const kRow = [], wRow = [], r = i * sh + a * dh - ph;
+      for (let e = 0; e < kw; e++) {
+        const weight = l.weight[((o * c + q) * kh + a) * kw + e], s = j * sw + e * dw - pw;
+        kRow.push(weight);
+        if (r < 0 || r >= h || s < 0 || s >= w) { wRow.push(null); continue; }
+        const v = x[(q * h + r) * w + s];
+        wRow.push(v);
+        partial += weight * v;
+      }
+      kernel.push(kRow); window.push(wRow);
+    }
+    channels.push({kernel, window, partial});
+    total += partial;
+  }
+  const bias = l.bias ? l.bias[o] : 0;
+  return {channels, bias, value: total + bias};
+}
+
+// A pooling unit [q, i, j]: its window (null in the padding), the winner [a, e] (max) and value.
+function tnPoolUnit(l, x, [c, h, w], [q, i, j]) {
+  const [kh, kw] = l.k, [sh, sw] = l.s, [ph, pw] = l.p, [dh, dw] = l.d, window = [];
+  let best = -Infinity, winner = null, sum = 0;
+  for (let a = 0; a < kh; a++) {
+    const row = [];
+    for (let e = 0; e < kw; e++) {
+      const r = i * sh + a * dh - ph, s = j * sw + e * dw - pw;
+      if (r < 0 || r >= h || s < 0 || s >= w) { row.push(null); continue; }
+      const v = x[(q * h + r) * w + s];
+      row.push(v);
+      sum += v;
+      if (v > best) { best = v; winner = [a, e]; }
+    }
+    window.push(row);
+  }
+  const max = l.kind === "maxpool";
+  return {window, winner: max ? winner : null, value: max ? best : sum / (kh * kw)};
+}
+
+// A linear unit o: its `top` largest contributions weight x input (by size), the bias, the value.
+function tnLinearUnit(l, x, o, top) {
+  const m = l.inputs, terms = [];
+  let total = 0;
+  for (let i = 0; i < m; i++) {
+    const weight = l.weight[o * m + i], product = weight * x[i];
+    terms.push({index: i, weight, input: x[i], product});
+    total += product;
+  }
+  terms.sort((p, q) => Math.abs(q.product) - Math.abs(p.product) || p.index - q.index);
+  const bias = l.bias ? l.bias[o] : 0;
+  return {terms: terms.slice(0, top), bias, value: total + bias};
+}
+
+// The arithmetic of unit [c, r, s] of layer b, from every layer's values.
+function tnUnit(net, values, b, unit) {
+  const l = net.layers[b - 1], shape = b > 1 ? net.layers[b - 2].shape : net.input, x = values[b - 1];
+  const flat = l.shape.length === 3 ? (unit[0] * l.shape[1] + unit[1]) * l.shape[2] + unit[2] : unit[0];
+  const base = {kind: l.kind, value: values[b][flat]};
+  if (l.kind === "conv") return {...base, ...tnConvUnit(l, x, shape, unit)};
+  if (l.kind === "maxpool" || l.kind === "avgpool") return {...base, ...tnPoolUnit(l, x, shape, unit)};
+  if (l.kind === "linear") return {...base, ...tnLinearUnit(l, x, unit[0], Infinity)};
+  return {...base, input: x[flat]};
+}
+
+// --- colours -------------------------------------------------------------------------------
+
+// [r, g, b] of value v on the scale -limit..+limit (trained_figure.colour).
+function tnColour(v, limit, colours) {
+  const t = limit > 0 ? Math.max(-1, Math.min(1, v / limit)) : 0;
+  const end = colours[t > 0 ? "positive" : "negative"], zero = colours.zero;
+  return zero.map((z, k) => Math.round(z + Math.abs(t) * (end[k] - z)));
+}
+
+function tnNumber(v) {
+  const a = Math.abs(v);
+  return a !== 0 && (a >= 1000 || a < 0.001) ? v.toExponential(2) : cbFixed(v, 3);
+}
+
+function tnPercent(p) { return `${cbFixed(100 * p, 1)}%`; }
+
+function tnPaintValues(canvas, values, offset, count, limit, colours) {
+  const ctx = canvas.getContext("2d"), image = ctx.createImageData(canvas.width, canvas.height);
+  for (let k = 0; k < count; k++) {
+    const [r, g, b] = tnColour(values[offset + k], limit, colours);
+    image.data[4 * k] = r; image.data[4 * k + 1] = g; image.data[4 * k + 2] = b; image.data[4 * k + 3] = 255;
+  }
+  ctx.putImageData(image, 0, 0);
+}
+
+function tnGreyCanvas(canvas, values) {
+  const ctx = canvas.getContext("2d"), image = ctx.createImageData(canvas.width, canvas.height);
+  values.forEach((v, k) => {
+    const g = Math.round(255 * v);
+    image.data.set([g, g, g, 255], 4 * k);
+  });
+  ctx.putImageData(image, 0, 0);
+}
+
+// A grid of numbers (null: padding, shown as "pad"); `marked` cells get the role `role`.
+function tnGrid(M, title, marked = [], role = "win") {
+  const styles = new Map(marked.map(([a, e]) => [`${a},${e}`, role]));
+  M.forEach((row, a) => row.forEach((v, e) => { if (v === null && !styles.has(`${a},${e}`)) styles.set(`${a},${e}`, "pad"); }));
+  return cbGrid(M.map((row) => row.map((v) => (v === null ? "pad" : cbFixed(v, 2)))), title, styles);
+}
+
+// --- the view ------------------------------------------------------------------------------
+
+function render({model, el}) {
+  const root = cbRoot(el, "trained-network explorer");
+  root.classList.add("cb-tn");
+  const get = (key) => model.get(key);
+  const save = cbSaver(model);
+  const colours = get("colours"), levels = get("noise_levels"), topTerms = get("top_terms");
+  const pattern = fwFloats(get("noise_pattern")), images = tnBytes(get("images"));
+  const decoded = {};
+  const netOf = (name) => (decoded[name] = decoded[name] || fwNetwork(get("networks")[name]));
+  const input = get("networks")[get("names")[0]].input, [, H, W] = input;
+  const state = {network: null, canvas: null, pixels: null, noise: 0, layer: 1, unit: [0, 0, 0],
+                 erase: false, cursor: [Math.floor(H / 2), Math.floor(W / 2)]};
+  let values = null, built = null;
+
+  // --- controls
+  const networkMenu = cbEl("select", {"aria-label": "network"});
+  get("names").forEach((name) => networkMenu.append(cbEl("option", {value: name, text: name})));
+  networkMenu.addEventListener("change", () => {
+    state.network = networkMenu.value;
+    build();
+    update();
+    save({network: state.network, layer: state.layer, unit: state.unit, message: ""});
+  });
+  const imageMenu = cbEl("select", {"aria-label": "image"});
+  get("image_labels").forEach((label, i) => imageMenu.append(cbEl("option", {value: String(i), text: `${label} #${i}`})));
+  imageMenu.addEventListener("change", () => {
+    const i = Number(imageMenu.value);
+    edit(images.slice(i * H * W, (i + 1) * H * W), {image: i});
+  });
+  const tool = cbToggle("tool", [["pen", false], ["eraser", true]], false, (v) => { state.erase = v; tool.update(v); });
+  const button = (text, label, action) => cbEl("button", {type: "button", text, "aria-label": label, onclick: action});
+  const shifts = [["\u2190", "shift left", 0, -1], ["\u2192", "shift right", 0, 1],
+                  ["\u2191", "shift up", -1, 0], ["\u2193", "shift down", 1, 0]].map(([text, label, dy, dx]) =>
+    button(text, label, () => edit(tnShift(state.canvas, H, W, dy, dx))));
+  const noise = cbSlider("noise", 0, levels, 0, (v) => {
+    state.noise = v;
+    update();
+    save({noise: v, message: ""});
+  });
+
+  // --- the drawing canvas, its field box and keyboard cursor
+  const draw = cbEl("canvas", {width: W, height: H, tabindex: "0", class: "cb-tn-draw", role: "img",
+    "aria-label": "input image: draw with the pointer; or arrows move a cursor, Space or Enter paints, E erases"});
+  const fieldBox = cbEl("div", {class: "cb-tn-field", "data-role": "field"});
+  const cursor = cbEl("div", {class: "cb-tn-cursor", hidden: ""});
+  const drawBox = cbEl("div", {class: "cb-tn-drawbox", style: `width:${W * TN_CELL}px;height:${H * TN_CELL}px`},
+                       [draw, fieldBox, cursor]);
+  let last = null;
+  const cellOf = (event) => {
+    const box = draw.getBoundingClientRect();
+    const clamp = (v, n) => Math.max(0, Math.min(n - 1, v));
+    return [clamp(Math.floor(((event.clientY - box.top) / box.height) * H), H),
+            clamp(Math.floor(((event.clientX - box.left) / box.width) * W), W)];
+  };
+  const stroke = (cells) => {
+    state.canvas = tnPaint(state.canvas, H, W, cells, state.erase);
+    update();
+  };
+  draw.addEventListener("pointerdown", (event) => {
+    event.preventDefault();
+    draw.setPointerCapture(event.pointerId);
+    last = cellOf(event);
+    stroke([last]);
+  });
+  draw.addEventListener("pointermove", (event) => {
+    if (!last) return;
+    const cell = cellOf(event);
+    if (cell[0] === last[0] && cell[1] === last[1]) return;
+    stroke(tnLine(last, cell));
+    last = cell;
+  });
+  const strokeEnd = () => {
+    if (!last) return;
+    last = null;
+    commitCanvas();
+  };
+  draw.addEventListener("pointerup", strokeEnd);
+  draw.addEventListener("pointercancel", strokeEnd);
+  const placeCursor = () => {
+    cursor.style.top = `${state.cursor[0] * TN_CELL}px`;
+    cursor.style.left = `${state.cursor[1] * TN_CELL}px`;
+  };
+  draw.addEventListener("focus", () => { cursor.hidden = false; placeCursor(); });
+  draw.addEventListener("blur", () => { cursor.hidden = true; });
+  draw.addEventListener("keydown", (event) => {
+    const moves = {ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1]};
+    if (moves[event.key]) {
+      const [dr, dc] = moves[event.key];
+      state.cursor = [Math.max(0, Math.min(H - 1, state.cursor[0] + dr)), Math.max(0, Math.min(W - 1, state.cursor[1] + dc))];
+      placeCursor();
+    } else if (event.key === " " || event.key === "Enter" || event.key === "e" || event.key === "E") {
+      const erase = event.key === "e" || event.key === "E" ? true : state.erase;
+      state.canvas = tnPaint(state.canvas, H, W, [state.cursor], erase);
+      update();
+      commitCanvas();
+    } else return;
+    event.preventDefault();
+  });
+
+  // --- prediction
+  const prediction = cbEl("div", {class: "cb-tn-answer", "data-role": "prediction"});
+  const bars = get("labels").map((label) => {
+    const fill = cbEl("div", {class: "cb-tn-fill"});
+    const percent = cbEl("span", {class: "cb-tn-percent", "data-role": "probability"});
+    const row = cbEl("div", {class: "cb-tn-bar"}, [cbEl("span", {class: "cb-tn-label", text: label}),
+      cbEl("div", {class: "cb-tn-track", "aria-hidden": "true"}, [fill]), percent]);
+    return {row, fill, percent};
+  });
+  const logits = cbEl("div", {class: "cb-note", "data-role": "logits"});
+
+  // --- the unit
+  const layerMenu = cbEl("select", {"aria-label": "layer"});
+  layerMenu.addEventListener("change", () => select(Number(layerMenu.value), state.unit));
+  const sliders = ["unit channel", "unit row", "unit col"].map((label, a) =>
+    cbSlider(label, 0, 0, 0, (v) => select(state.layer, state.unit.map((u, k) => (k === a ? v : u)))));
+  const readout = cbEl("div", {"aria-live": "polite"});
+  const details = cbEl("div", {class: "cb-tn-details"});
+  const error = cbEl("div", {class: "cb-error", role: "alert"});
+  const layersBox = cbEl("div", {class: "cb-tn-layers"});
+  const marker = cbEl("div", {class: "cb-tn-marker", "aria-hidden": "true"});
+
+  root.append(
+    cbEl("div", {class: "cb-controls"}, [cbEl("label", {}, [cbEl("span", {text: "network"}), networkMenu]),
+                                          cbEl("label", {}, [cbEl("span", {text: "image"}), imageMenu])]),
+    cbEl("div", {class: "cb-row"}, [
+      cbEl("div", {}, [drawBox, cbEl("div", {class: "cb-note cb-tn-hint", text: "Draw with the mouse or a " +
+        "finger. Keyboard: Tab to the image; arrows move the cursor, Space or Enter paints, E erases."})]),
+      cbEl("div", {class: "cb-tn-side"}, [
+        tool.node,
+        cbEl("div", {class: "cb-controls"}, [button("clear", "clear", () => edit(new Uint8Array(H * W))),
+          button("invert", "invert", () => edit(tnInvert(state.canvas))),
+          button("rotate 90\u00b0", "rotate 90 degrees counter-clockwise", () => edit(tnRotate(state.canvas, H, W)))]),
+        cbEl("div", {class: "cb-controls", role: "group", "aria-label": "shift by one pixel"},
+             [cbEl("span", {text: "shift"}), ...shifts]),
+        cbEl("div", {class: "cb-controls"}, [noise.node]),
+        prediction, cbEl("div", {class: "cb-tn-bars"}, bars.map((b) => b.row)), logits])]),
+    error,
+    cbEl("div", {class: "cb-controls"}, [cbEl("label", {}, [cbEl("span", {text: "layer"}), layerMenu])]),
+    cbEl("div", {class: "cb-controls"}, sliders.map((s) => s.node)),
+    cbEl("div", {class: "cb-note", text: "Or click a unit in a map below."}),
+    readout, details, layersBox);
+
+  // --- state changes
+  function commitCanvas() {
+    state.pixels = tnBase64(state.canvas);
+    save({pixels: state.pixels, message: ""});
+  }
+  function edit(canvas, extra = {}) {
+    state.canvas = canvas;
+    update();
+    state.pixels = tnBase64(canvas);
+    save({pixels: state.pixels, ...extra, message: ""});
+  }
+  function select(b, unit) {
+    const shape = netOf(state.network).layers[b - 1].shape, sizes = shape.length === 3 ? shape : [shape[0], 1, 1];
+    state.layer = b;
+    state.unit = unit.map((u, a) => Math.max(0, Math.min(sizes[a] - 1, u)));
+    showUnit();
+    save({layer: state.layer, unit: state.unit, message: ""});
+  }
+
+  // The DOM of one network, built once: a section per layer with a canvas per channel.
+  function build() {
+    const net = netOf(state.network);
+    layerMenu.replaceChildren(...net.layers.map((l, i) => cbEl("option", {value: String(i + 1),
+      text: `${i + 1}: ${l.name.split("(")[0]} \u2192 ${tnShape(l.shape)}`})));
+    const sections = net.layers.map((l, i) => {
+      const b = i + 1, limits = cbEl("span", {class: "cb-tn-limits", "data-role": "limits"});
+      const bar = cbEl("canvas", {width: 100, height: 1, class: "cb-tn-colourbar", "aria-hidden": "true"});
+      tnPaintValues(bar, Float64Array.from({length: 100}, (_, k) => (k - 49.5) / 49.5), 0, 100, 1, colours);
+      let canvases;
+      if (l.shape.length === 3) {
+        const [c, h, w] = l.shape, px = Math.max(2, Math.floor(TN_MAP / Math.max(h, w)));
+        canvases = Array.from({length: c}, (_, ch) => {
+          const canvas = cbEl("canvas", {width: w, height: h, class: "cb-tn-map", "aria-hidden": "true",
+                                         style: `width:${w * px}px;height:${h * px}px`});
+          canvas.addEventListener("click", (event) => {
+            const box = canvas.getBoundingClientRect();
+            select(b, [ch, Math.min(h - 1, Math.floor(((event.clientY - box.top) / box.height) * h)),
+                       Math.min(w - 1, Math.floor(((event.clientX - box.left) / box.width) * w))]);
+          });
+          return cbEl("span", {class: "cb-tn-cell", "data-channel": String(ch)}, [canvas]);
+        });
+      } else {
+        const n = l.shape[0], cols = Math.min(n, TN_STRIP), rows = Math.ceil(n / cols);
+        const canvas = cbEl("canvas", {width: cols, height: rows, class: "cb-tn-map", "aria-hidden": "true",
+                                       style: `width:${cols * TN_CELL}px;height:${rows * TN_CELL}px`});
+        canvas.addEventListener("click", (event) => {
+          const box = canvas.getBoundingClientRect();
+          const r = Math.floor(((event.clientY - box.top) / box.height) * rows), k = Math.floor(((event.clientX - box.left) / box.width) * cols);
+          select(b, [Math.min(n - 1, r * cols + k), 0, 0]);
+        });
+        canvases = [cbEl("span", {class: "cb-tn-cell", "data-channel": "0"}, [canvas])];
+      }
+      const node = cbEl("section", {class: "cb-tn-layer", "data-layer": String(b)}, [
+        cbEl("div", {class: "cb-tn-head"}, [cbEl("span", {class: "cb-tn-title", text: `${b}: ${l.name} \u2192 ${tnShape(l.shape)}`}),
+                                             bar, limits]),
+        cbEl("div", {class: "cb-tn-maps"}, canvases)]);
+      return {node, limits, canvases: canvases.map((c) => c.firstChild), cells: canvases};
+    });
+    layersBox.replaceChildren(...sections.map((s) => s.node));
+    built = {name: state.network, sections};
+    networkMenu.value = state.network;
+  }
+
+  // Every input change: the forward pass, then only pixels and texts are repainted.
+  function update() {
+    const net = netOf(state.network);
+    values = fwForward(net, tnInput(state.canvas, state.noise, pattern, levels));
+    tnGreyCanvas(draw, values[0]);
+    const limits = [];
+    net.layers.forEach((l, i) => {
+      const v = values[i + 1], section = built.sections[i];
+      let limit = 0;
+      for (let k = 0; k < v.length; k++) limit = Math.max(limit, Math.abs(v[k]));
+      limits.push(limit);
+      section.limits.textContent = `scale \u2212${tnNumber(limit)} \u2026 0 \u2026 +${tnNumber(limit)}`;
+      if (l.shape.length === 3) {
+        const per = l.shape[1] * l.shape[2];
+        section.canvases.forEach((canvas, ch) => tnPaintValues(canvas, v, ch * per, per, limit, colours));
+      } else tnPaintValues(section.canvases[0], v, 0, v.length, limit, colours);
+    });
+    const out = values[values.length - 1], probabilities = fwSoftmax(out);
+    let best = 0;
+    probabilities.forEach((p, k) => {
+      if (p > probabilities[best]) best = k;
+      bars[k].fill.style.width = `${(100 * p).toFixed(2)}%`;
+      bars[k].percent.textContent = tnPercent(p);
+    });
+    bars.forEach((b, k) => b.row.classList.toggle("cb-tn-top", k === best));
+    prediction.textContent = `Prediction: ${get("labels")[best]} (${tnPercent(probabilities[best])})`;
+    logits.textContent = `logits: ${Array.from(out, (v) => cbFixed(v, 2)).join(", ")}`;
+    noise.update(state.noise, 0, levels);
+    root.cbTrace = {network: state.network, pixels: tnBase64(state.canvas), noise: state.noise,
+                    input: Array.from(values[0]), values: values.slice(1).map((v) => Array.from(v)),
+                    probabilities: Array.from(probabilities), limits};
+    showUnit();
+  }
+
+  // The selected unit: its box on the input and its map, the readout and its arithmetic.
+  function showUnit() {
+    const net = netOf(state.network), b = state.layer, unit = state.unit, l = net.layers[b - 1];
+    const field = tnField(net.layers, b, unit, input), [[top, bottom], [left, right]] = field;
+    const clip = (v, n) => Math.max(0, Math.min(n, v));
+    Object.assign(fieldBox.style, {top: `${clip(top, H) * TN_CELL}px`, left: `${clip(left, W) * TN_CELL}px`,
+      height: `${(clip(bottom + 1, H) - clip(top, H)) * TN_CELL}px`, width: `${(clip(right + 1, W) - clip(left, W)) * TN_CELL}px`});
+    fieldBox.dataset.bounds = `${top},${bottom},${left},${right}`;
+    layerMenu.value = String(b);
+    const sizes = l.shape.length === 3 ? l.shape : [l.shape[0], 1, 1];
+    sliders.forEach((s, a) => s.update(unit[a], 0, sizes[a] - 1));
+    const cell = built.sections[b - 1].cells[l.shape.length === 3 ? unit[0] : 0];
+    const [rows, cols] = l.shape.length === 3 ? l.shape.slice(1) : [Math.ceil(l.shape[0] / Math.min(l.shape[0], TN_STRIP)), Math.min(l.shape[0], TN_STRIP)];
+    const [r, c] = l.shape.length === 3 ? unit.slice(1) : [Math.floor(unit[0] / cols), unit[0] % cols];
+    Object.assign(marker.style, {top: `${(100 * r) / rows}%`, left: `${(100 * c) / cols}%`,
+                                 width: `${100 / cols}%`, height: `${100 / rows}%`});
+    cell.append(marker);
+    readout.replaceChildren(...tnReadout(net.layers, field, b, unit, topTerms, input).map((line) =>
+      cbEl("div", {class: "cb-note", "data-role": "readout", text: line})));
+    const u = tnUnit(net, values, b, unit);
+    root.cbUnit = {layer: b, unit, field, ...u, channels: u.channels && u.channels.map((ch) => ({partial: ch.partial}))};
+    details.replaceChildren(...unitDetails(l, u, b));
+  }
+
+  function unitDetails(l, u, b) {
+    const source = b === 1 ? "input" : `layer ${b - 1}`, value = cbFixed(u.value, 4);
+    if (l.kind === "conv") {
+      const grids = u.channels.map((ch, q) => cbEl("div", {class: "cb-tn-pair"}, [
+        tnGrid(ch.window, `${source}, channel ${q}: window`),
+        tnGrid(ch.kernel, `kernel for channel ${q}`),
+        cbEl("div", {class: "cb-note", "data-role": "partial", text: `partial sum ${q} = ${cbFixed(ch.partial, 4)}`})]));
+      const sum = u.channels.map((ch) => cbSigned(Number(cbFixed(ch.partial, 4)))).join(" + ");
+      return [cbEl("div", {class: "cb-tn-pairs"}, grids),
+              cbEl("div", {class: "cb-note", "data-role": "sum", text: `value = ${sum} + bias ${cbFixed(u.bias, 4)} = ${value}`})];
+    }
+    if (l.kind === "maxpool" || l.kind === "avgpool") {
+      const text = l.kind === "maxpool" ? `max of the window = ${value}` : `average of the window = ${value}`;
+      return [tnGrid(u.window, `${source}, channel ${state.unit[0]}: window`, u.winner ? [u.winner] : []),
+              cbEl("div", {class: "cb-note", "data-role": "sum", text})];
+    }
+    if (l.kind === "linear") {
+      const lines = u.terms.slice(0, topTerms).map((t) => cbEl("div", {class: "cb-note", "data-role": "term",
+        text: `input ${t.index}: weight ${cbFixed(t.weight, 4)} \u00d7 value ${cbFixed(t.input, 4)} = ${cbFixed(t.product, 4)}`}));
+      return [...lines, cbEl("div", {class: "cb-note", "data-role": "sum",
+        text: `value = sum of all ${l.inputs} products + bias ${cbFixed(u.bias, 4)} = ${value}`})];
+    }
+    const what = l.kind === "flatten" ? "copied" : `${TN_ACTIVATIONS[l.kind][0]}(${cbFixed(u.input, 4)})`;
+    return [cbEl("div", {class: "cb-note", "data-role": "sum", text: `value = ${what} = ${value}`})];
+  }
+
+  // The model's state into the view (at start, and when the kernel changes it).
+  function load() {
+    const name = get("network"), pixels = get("pixels");
+    const changed = name !== state.network || pixels !== state.pixels || get("noise") !== state.noise ||
+      get("layer") !== state.layer || JSON.stringify(get("unit")) !== JSON.stringify(state.unit);
+    if (pixels !== state.pixels) { state.canvas = tnBytes(pixels); state.pixels = pixels; }
+    Object.assign(state, {noise: get("noise"), layer: get("layer"), unit: get("unit")});
+    imageMenu.value = String(get("image"));
+    error.textContent = get("message");
+    if (name !== state.network) { state.network = name; build(); }
+    if (changed) update();
+  }
+  cbRedrawOn(model, ["network", "pixels", "noise", "layer", "unit", "image"], load);
+  load();
+}
+
+export default {render};
