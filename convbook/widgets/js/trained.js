@@ -234,9 +234,14 @@ function tnPercent(p) { return `${cbFixed(100 * p, 1)}%`; }
 
 function tnPaintValues(canvas, values, offset, count, limit, colours) {
   const ctx = canvas.getContext("2d"), image = ctx.createImageData(canvas.width, canvas.height);
-  for (let k = 0; k < count; k++) {
-    const [r, g, b] = tnColour(values[offset + k], limit, colours);
-    image.data[4 * k] = r; image.data[4 * k + 1] = g; image.data[4 * k + 2] = b; image.data[4 * k + 3] = 255;
+  const [z0, z1, z2] = colours.zero, pos = colours.positive, neg = colours.negative;
+  for (let k = 0; k < count; k++) {      // tnColour, without an array per value
+    const t = limit > 0 ? Math.max(-1, Math.min(1, values[offset + k] / limit)) : 0;
+    const end = t > 0 ? pos : neg, a = Math.abs(t), d = image.data, q = 4 * k;
+    d[q] = Math.round(z0 + a * (end[0] - z0));
+    d[q + 1] = Math.round(z1 + a * (end[1] - z1));
+    d[q + 2] = Math.round(z2 + a * (end[2] - z2));
+    d[q + 3] = 255;
   }
   ctx.putImageData(image, 0, 0);
 }
@@ -271,7 +276,9 @@ function render({model, el}) {
   const input = get("networks")[get("names")[0]].input, [, H, W] = input;
   const state = {network: null, canvas: null, pixels: null, noise: 0, layer: 1, unit: [0, 0, 0],
                  erase: false, cursor: [Math.floor(H / 2), Math.floor(W / 2)]};
-  let values = null, built = null;
+  let values = null, built = null, trace = null;
+  // What the view shows, for tests: built when read, not on every redraw.
+  Object.defineProperty(root, "cbTrace", {get: () => trace && trace(), configurable: true});
 
   // --- controls
   const networkMenu = cbEl("select", {"aria-label": "network"});
@@ -492,9 +499,10 @@ function render({model, el}) {
     prediction.textContent = `Prediction: ${get("labels")[best]} (${tnPercent(probabilities[best])})`;
     logits.textContent = `logits: ${Array.from(out, (v) => cbFixed(v, 2)).join(", ")}`;
     noise.update(state.noise, 0, levels);
-    root.cbTrace = {network: state.network, pixels: tnBase64(state.canvas), noise: state.noise,
-                    input: Array.from(values[0]), values: values.slice(1).map((v) => Array.from(v)),
-                    probabilities: Array.from(probabilities), limits};
+    const shown = {network: state.network, canvas: state.canvas, noise: state.noise, values, probabilities, limits};
+    trace = () => ({network: shown.network, pixels: tnBase64(shown.canvas), noise: shown.noise,
+                    input: Array.from(shown.values[0]), values: shown.values.slice(1).map((v) => Array.from(v)),
+                    probabilities: Array.from(shown.probabilities), limits: shown.limits});
     showUnit();
   }
 
