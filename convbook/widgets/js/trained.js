@@ -285,6 +285,12 @@ function render({model, el}) {
   get("names").forEach((name) => networkMenu.append(cbEl("option", {value: name, text: name})));
   networkMenu.addEventListener("change", () => {
     state.network = networkMenu.value;
+    const layers = netOf(state.network).layers, l = layers[state.layer - 1];   // as set_network:
+    const sizes = l && (l.shape.length === 3 ? l.shape : [l.shape[0], 1, 1]);   // keep a unit
+    if (!l || state.unit.some((u, a) => u >= sizes[a])) {                         // that fits
+      state.layer = 1;
+      state.unit = [0, 0, 0];
+    }
     build();
     update();
     save({network: state.network, layer: state.layer, unit: state.unit, message: ""});
@@ -537,9 +543,11 @@ function render({model, el}) {
         tnGrid(ch.window, `${source}, channel ${q}: window`),
         tnGrid(ch.kernel, `kernel for channel ${q}`),
         cbEl("div", {class: "cb-note", "data-role": "partial", text: `partial sum ${q} = ${cbFixed(ch.partial, 4)}`})]));
-      const sum = u.channels.map((ch) => cbSigned(Number(cbFixed(ch.partial, 4)))).join(" + ");
+      const signed = (v) => (cbFixed(v, 4).startsWith("-") ? `(${cbFixed(v, 4)})` : cbFixed(v, 4));
+      const sum = u.channels.map((ch) => signed(ch.partial)).join(" + ");
       return [cbEl("div", {class: "cb-tn-pairs"}, grids),
-              cbEl("div", {class: "cb-note", "data-role": "sum", text: `value = ${sum} + bias ${cbFixed(u.bias, 4)} = ${value}`})];
+              cbEl("div", {class: "cb-note", "data-role": "sum",
+                           text: `value = partial sums + bias = ${sum} + ${signed(u.bias)} = ${value}`})];
     }
     if (l.kind === "maxpool" || l.kind === "avgpool") {
       const text = l.kind === "maxpool" ? `max of the window = ${value}` : `average of the window = ${value}`;
