@@ -256,10 +256,20 @@ function tnGreyCanvas(canvas, values) {
 }
 
 // A grid of numbers (null: padding, shown as "pad"); `marked` cells get the role `role`.
+// tnFillGrid puts new numbers into a grid tnGrid made (the input changed, not the unit).
 function tnGrid(M, title, marked = [], role = "win") {
-  const styles = new Map(marked.map(([a, e]) => [`${a},${e}`, role]));
-  M.forEach((row, a) => row.forEach((v, e) => { if (v === null && !styles.has(`${a},${e}`)) styles.set(`${a},${e}`, "pad"); }));
-  return cbGrid(M.map((row) => row.map((v) => (v === null ? "pad" : cbFixed(v, 2)))), title, styles);
+  const node = cbGrid(M.map((row) => row.map(() => "")), title);
+  tnFillGrid(node, M, marked, role);
+  return node;
+}
+
+function tnFillGrid(node, M, marked = [], role = "win") {
+  const rows = node.querySelector("tbody").rows, mark = new Set(marked.map(([a, e]) => `${a},${e}`));
+  M.forEach((row, a) => row.forEach((v, e) => {
+    const td = rows[a].cells[e];
+    td.textContent = v === null ? "pad" : cbFixed(v, 2);
+    td.className = mark.has(`${a},${e}`) ? `cb-${role}` : v === null ? "cb-pad" : "";
+  }));
 }
 
 // --- the view ------------------------------------------------------------------------------
@@ -276,7 +286,7 @@ function render({model, el}) {
   const input = get("networks")[get("names")[0]].input, [, H, W] = input;
   const state = {network: null, canvas: null, pixels: null, noise: 0, layer: 1, unit: [0, 0, 0],
                  erase: false, cursor: [Math.floor(H / 2), Math.floor(W / 2)]};
-  let values = null, built = null, trace = null;
+  let values = null, built = null, trace = null, detail = {key: null};
   // What the view shows, for tests: built when read, not on every redraw.
   Object.defineProperty(root, "cbTrace", {get: () => trace && trace(), configurable: true});
 
@@ -529,39 +539,58 @@ function render({model, el}) {
     Object.assign(marker.style, {top: `${(100 * r) / rows}%`, left: `${(100 * c) / cols}%`,
                                  width: `${100 / cols}%`, height: `${100 / rows}%`});
     cell.append(marker);
-    readout.replaceChildren(...tnReadout(net.layers, field, b, unit, topTerms, input).map((line) =>
-      cbEl("div", {class: "cb-note", "data-role": "readout", text: line})));
-    const u = tnUnit(net, values, b, unit);
+    const u = tnUnit(net, values, b, unit), key = `${state.network}|${b}|${unit.join(",")}`;
     root.cbUnit = {layer: b, unit, field, ...u, channels: u.channels && u.channels.map((ch) => ({partial: ch.partial}))};
-    details.replaceChildren(...unitDetails(l, u, b));
+    if (key !== detail.key) {            // a new unit: its texts and grids are built once
+      readout.replaceChildren(...tnReadout(net.layers, field, b, unit, topTerms, input).map((line) =>
+        cbEl("div", {class: "cb-note", "data-role": "readout", text: line})));
+      detail = {key, ...unitDetails(l, u, b)};
+      details.replaceChildren(...detail.nodes);
+    }
+    detail.fill(u);                      // the input changed: only numbers are rewritten
   }
 
+  // The DOM explaining one unit (nodes) and fill(u), which writes its numbers for the input.
   function unitDetails(l, u, b) {
-    const source = b === 1 ? "input" : `layer ${b - 1}`, value = cbFixed(u.value, 4);
+    const source = b === 1 ? "input" : `layer ${b - 1}`;
+    const note = (role) => cbEl("div", {class: "cb-note", "data-role": role});
+    const sum = note("sum");
     if (l.kind === "conv") {
-      const grids = u.channels.map((ch, q) => cbEl("div", {class: "cb-tn-pair"}, [
-        tnGrid(ch.window, `${source}, channel ${q}: window`),
-        tnGrid(ch.kernel, `kernel for channel ${q}`),
-        cbEl("div", {class: "cb-note", "data-role": "partial", text: `partial sum ${q} = ${cbFixed(ch.partial, 4)}`})]));
+      const parts = u.channels.map((ch, q) => ({window: tnGrid(ch.window, `${source}, channel ${q}: window`),
+                                               kernel: tnGrid(ch.kernel, `kernel for channel ${q}`), partial: note("partial")}));
       const signed = (v) => (cbFixed(v, 4).startsWith("-") ? `(${cbFixed(v, 4)})` : cbFixed(v, 4));
-      const sum = u.channels.map((ch) => signed(ch.partial)).join(" + ");
-      return [cbEl("div", {class: "cb-tn-pairs"}, grids),
-              cbEl("div", {class: "cb-note", "data-role": "sum",
-                           text: `value = partial sums + bias = ${sum} + ${signed(u.bias)} = ${value}`})];
+      return {nodes: [cbEl("div", {class: "cb-tn-pairs"}, parts.map((p) => cbEl("div", {class: "cb-tn-pair"},
+                                                                                  [p.window, p.kernel, p.partial]))), sum],
+        fill(v) {
+          v.channels.forEach((ch, q) => {
+            tnFillGrid(parts[q].window, ch.window);
+            parts[q].partial.textContent = `partial sum ${q} = ${cbFixed(ch.partial, 4)}`;
+          });
+          sum.textContent = `value = partial sums + bias = ${v.channels.map((ch) => signed(ch.partial)).join(" + ")} + ` +
+                            `${signed(v.bias)} = ${cbFixed(v.value, 4)}`;
+        }};
     }
     if (l.kind === "maxpool" || l.kind === "avgpool") {
-      const text = l.kind === "maxpool" ? `max of the window = ${value}` : `average of the window = ${value}`;
-      return [tnGrid(u.window, `${source}, channel ${state.unit[0]}: window`, u.winner ? [u.winner] : []),
-              cbEl("div", {class: "cb-note", "data-role": "sum", text})];
+      const grid = tnGrid(u.window, `${source}, channel ${state.unit[0]}: window`);
+      return {nodes: [grid, sum], fill(v) {
+        tnFillGrid(grid, v.window, v.winner ? [v.winner] : []);
+        sum.textContent = `${l.kind === "maxpool" ? "max" : "average"} of the window = ${cbFixed(v.value, 4)}`;
+      }};
     }
     if (l.kind === "linear") {
-      const lines = u.terms.slice(0, topTerms).map((t) => cbEl("div", {class: "cb-note", "data-role": "term",
-        text: `input ${t.index}: weight ${cbFixed(t.weight, 4)} \u00d7 value ${cbFixed(t.input, 4)} = ${cbFixed(t.product, 4)}`}));
-      return [...lines, cbEl("div", {class: "cb-note", "data-role": "sum",
-        text: `value = sum of all ${l.inputs} products + bias ${cbFixed(u.bias, 4)} = ${value}`})];
+      const lines = u.terms.slice(0, topTerms).map(() => note("term"));
+      return {nodes: [...lines, sum], fill(v) {
+        v.terms.slice(0, topTerms).forEach((t, k) => {
+          lines[k].textContent = `input ${t.index}: weight ${cbFixed(t.weight, 4)} \u00d7 value ` +
+                                 `${cbFixed(t.input, 4)} = ${cbFixed(t.product, 4)}`;
+        });
+        sum.textContent = `value = sum of all ${l.inputs} products + bias ${cbFixed(v.bias, 4)} = ${cbFixed(v.value, 4)}`;
+      }};
     }
-    const what = l.kind === "flatten" ? "copied" : `${TN_ACTIVATIONS[l.kind][0]}(${cbFixed(u.input, 4)})`;
-    return [cbEl("div", {class: "cb-note", "data-role": "sum", text: `value = ${what} = ${value}`})];
+    return {nodes: [sum], fill(v) {
+      const what = l.kind === "flatten" ? "copied" : `${TN_ACTIVATIONS[l.kind][0]}(${cbFixed(v.input, 4)})`;
+      sum.textContent = `value = ${what} = ${cbFixed(v.value, 4)}`;
+    }};
   }
 
   // The model's state into the view (at start, and when the kernel changes it).
