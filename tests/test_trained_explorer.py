@@ -1,6 +1,6 @@
 """The trained-network explorer: its checked setters and refusals, PyTorch's values and the
-readout in Python, the size of its state, and the view's own arithmetic (js/trained.js, run
-in node as the explorer's ES module has it): the canvas edits, the unit's field and text, and
+readout in Python, the size of its state, and the view's own arithmetic (js/drawing.js and
+js/trained_unit.js, run in node as the explorer's ES module has them): the canvas edits, the unit's field and text, and
 a unit's partial sums plus bias, equal to convbook.drawing, trained_readout and PyTorch."""
 import base64
 import json
@@ -177,10 +177,9 @@ const vm = require("vm"), fs = require("fs");
 const [casesFile, ...modules] = process.argv.slice(2);
 const context = vm.createContext({atob: (t) => Buffer.from(t, "base64").toString("latin1"),
                                   btoa: (t) => Buffer.from(t, "latin1").toString("base64")});
-const source = modules.map((m) => fs.readFileSync(m, "utf8")).join("\n")
-  .replace(/^export default .*$/m, "");
+const source = modules.map((m) => fs.readFileSync(m, "utf8")).join("\n");
 vm.runInContext(source + "\nglobalThis.api = {fwNetwork, fwForward, tnUnit, tnField, " +
-                "tnReadout, tnPaint, tnShift, tnInvert, tnRotate, tnInput, tnColour};", context);
+                "tnReadout, tnPaint, tnShift, tnInvert, tnRotate, tnInput};", context);
 const {api} = context, cases = JSON.parse(fs.readFileSync(casesFile, "utf8"));
 const out = cases.map((c) => {
   if (c.canvas) {
@@ -208,7 +207,7 @@ process.stdout.write(JSON.stringify(out));
 def run_node(tmp_path, cases):
     (tmp_path / "cases.json").write_text(json.dumps(cases))
     (tmp_path / "run.js").write_text(RUNNER)
-    modules = [str(JS / f"{name}.js") for name in ("base", "forward", "trained")]
+    modules = [str(JS / f"{name}.js") for name in ("base", "forward", "drawing", "trained_unit")]
     result = subprocess.run([NODE, str(tmp_path / "run.js"), str(tmp_path / "cases.json"),
                              *modules], capture_output=True, text=True, check=True, timeout=300)
     return json.loads(result.stdout)

@@ -547,7 +547,8 @@ TRAINED_READ = """(root) => {
 
 # The colour of unit k of a layer's canvas (channel ch): [r, g, b].
 TRAINED_PIXEL = """([root, layer, channel, k]) => {
-    const canvas = root.querySelectorAll(`.cb-tn-layer[data-layer="${layer}"] canvas.cb-tn-map`)[channel];
+    const canvas = root.querySelectorAll(
+        `.cb-tn-layer[data-layer="${layer}"] canvas.cb-tn-map`)[channel];
     const [x, y] = [k % canvas.width, Math.floor(k / canvas.width)];
     return Array.from(canvas.getContext('2d').getImageData(x, y, 1, 1).data.slice(0, 3));
 }"""

@@ -67,7 +67,7 @@ def _index(value, name, count):
 
 class TrainedView(ExplorerView):
     """Synced state of the trained-network explorer."""
-    _esm = esm("forward", "trained")
+    _esm = esm("forward", "drawing", "trained_unit", "trained")
     _css = css("trained")
     _explorer_name = "trained-network explorer"
     networks = traitlets.Dict().tag(sync=True)             # name -> export_network(...)

@@ -5,8 +5,8 @@ the same layers (``convbook.network_export.export_network``'s records).
 >>> from convbook.layers import LeNet
 >>> from convbook.network_export import export_network
 >>> layers = export_network(LeNet())["layers"]
->>> unit_readout(layers, ((0, 27), (0, 27)), 8, [5, 0, 0])[2]
-'Linear: the 400 weights times the 400 values of layer 7, summed, plus the bias; the 8 largest contributions are listed.'
+>>> unit_readout(layers, ((0, 27), (0, 27)), 8, [5, 0, 0])[2][:60]
+'Linear: the 400 weights times the 400 values of layer 7, sum'
 """
 
 __all__ = ["unit_field", "unit_readout", "ACTIVATION_TEXT"]

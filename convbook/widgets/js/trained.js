@@ -4,217 +4,13 @@
 // network, labels, images (base64 uint8 N x 28 x 28), image_labels, image, pixels (the canvas,
 // base64 uint8), noise, noise_levels, noise_pattern (base64 float32), layer, unit
 // ([channel, row, col]; a vector's [index, 0, 0]), colours, top_terms, message. The canvas
-// arithmetic is convbook.drawing's, the unit's field and text convbook.widgets.trained_readout's.
+// arithmetic is drawing.js (convbook.drawing), the unit's field, text and sums trained_unit.js.
 // For tests the root carries what it shows: root.cbTrace (input, every layer's values,
 // probabilities, scale limits) and root.cbUnit (the selected unit's arithmetic).
 
-const TN_SPATIAL = new Set(["conv", "maxpool", "avgpool"]);
-const TN_ACTIVATIONS = {relu: ["ReLU", "max(x, 0)"], sigmoid: ["Sigmoid", "1 / (1 + exp(-x))"],
-                        tanh: ["Tanh", "tanh(x)"]};
-const TN_PEN = 255, TN_RIM = 128;     // convbook.drawing.PEN, RIM
 const TN_STRIP = 40;                  // a vector is drawn in rows of this many values
 const TN_CELL = 8;                    // CSS px per input pixel on the drawing canvas
 const TN_MAP = 84;                    // CSS px of a map (at least 2 per unit)
-
-function tnBytes(text) { return Uint8Array.from(atob(text), (c) => c.charCodeAt(0)); }
-
-function tnBase64(bytes) {
-  let text = "";
-  for (let i = 0; i < bytes.length; i++) text += String.fromCharCode(bytes[i]);
-  return btoa(text);
-}
-
-// --- the canvas: convbook.drawing ---------------------------------------------------------
-
-function tnPaint(canvas, h, w, cells, erase) {
-  const out = Uint8Array.from(canvas);
-  for (const [r, c] of cells) {
-    for (const [dr, dc] of [[0, 0], [-1, 0], [1, 0], [0, -1], [0, 1]]) {
-      const y = r + dr, x = c + dc;
-      if (y < 0 || y >= h || x < 0 || x >= w) continue;
-      const k = y * w + x;
-      out[k] = erase ? 0 : (dr === 0 && dc === 0 ? TN_PEN : Math.max(out[k], TN_RIM));
-    }
-  }
-  return out;
-}
-
-function tnShift(canvas, h, w, dy, dx) {
-  const out = new Uint8Array(h * w);
-  for (let r = 0; r < h; r++) for (let c = 0; c < w; c++) {
-    const y = r - dy, x = c - dx;
-    if (y >= 0 && y < h && x >= 0 && x < w) out[r * w + c] = canvas[y * w + x];
-  }
-  return out;
-}
-
-function tnInvert(canvas) { return canvas.map((v) => 255 - v); }
-
-// 90 degrees counter-clockwise, as torch.rot90(x, 1, (0, 1)): out[i][j] = x[j][w - 1 - i].
-function tnRotate(canvas, h, w) {
-  const out = new Uint8Array(h * w);
-  for (let i = 0; i < w; i++) for (let j = 0; j < h; j++) out[i * h + j] = canvas[j * w + (w - 1 - i)];
-  return out;
-}
-
-// What the network reads: canvas / 255 + (level / levels) * pattern, clipped to [0, 1].
-function tnInput(canvas, level, pattern, levels) {
-  const out = new Float64Array(canvas.length), scale = level / levels;
-  for (let i = 0; i < canvas.length; i++) out[i] = Math.min(1, Math.max(0, canvas[i] / 255 + scale * pattern[i]));
-  return out;
-}
-
-// The cells from one pointer position to the next (both included).
-function tnLine([r0, c0], [r1, c1]) {
-  const n = Math.max(Math.abs(r1 - r0), Math.abs(c1 - c0)), cells = [];
-  for (let t = 0; t <= n; t++) {
-    cells.push([Math.round(r0 + ((r1 - r0) * t) / (n || 1)), Math.round(c0 + ((c1 - c0) * t) / (n || 1))]);
-  }
-  return cells;
-}
-
-// --- one unit: trained_readout.unit_field / unit_readout, and its arithmetic ---------------
-
-function tnAfterLinear(layers, b) {
-  while (b > 0 && TN_ACTIVATIONS[layers[b - 1].kind]) b--;
-  return b > 0 && layers[b - 1].kind === "linear";
-}
-
-// Input rows and columns [[top, bottom], [left, right]] unit of layer b (1-based) sees.
-function tnField(layers, b, unit, input) {
-  if (b === 0) return [[unit[1], unit[1]], [unit[2], unit[2]]];
-  const l = layers[b - 1];
-  if (l.shape.length === 3) {
-    const size = [1, 1], jump = [1, 1], pad = [0, 0];
-    for (const m of layers.slice(0, b)) {
-      if (!TN_SPATIAL.has(m.kind)) continue;
-      for (let a = 0; a < 2; a++) {
-        size[a] += m.d[a] * (m.k[a] - 1) * jump[a];
-        pad[a] += m.p[a] * jump[a];
-        jump[a] *= m.s[a];
-      }
-    }
-    return [0, 1].map((a) => [-pad[a] + unit[1 + a] * jump[a], -pad[a] + unit[1 + a] * jump[a] + size[a] - 1]);
-  }
-  if (tnAfterLinear(layers, b)) return [[0, input[1] - 1], [0, input[2] - 1]];
-  if (l.kind === "flatten") {
-    const [, h, w] = b > 1 ? layers[b - 2].shape : input, i = unit[0];
-    return tnField(layers, b - 1, [Math.floor(i / (h * w)), Math.floor(i / w) % h, i % w], input);
-  }
-  return tnField(layers, b - 1, unit, input);
-}
-
-function tnShape(shape) { return shape.join("\u00d7"); }
-
-function tnReadout(layers, field, b, unit, topTerms, input) {
-  const l = layers[b - 1], [c, r, s] = unit;
-  const what = l.shape.length === 3 ? `channel ${c}, unit (${r}, ${s})` : `value ${c}`;
-  const lines = [`Layer ${b} (${l.name}), ${what}; the layer's output is ${tnShape(l.shape)}.`];
-  const [[top, bottom], [left, right]] = field, [, h, w] = input;
-  if (tnAfterLinear(layers, b)) {
-    lines.push(`Receptive field: the whole input (rows 0..${h - 1}, columns 0..${w - 1}): a ` +
-               "linear layer's value depends on every pixel.");
-  } else {
-    let text = `Receptive field: input rows ${top}..${bottom}, columns ${left}..${right} ` +
-               `(${bottom - top + 1}\u00d7${right - left + 1} pixels; the box on the input).`;
-    if (top < 0 || left < 0 || bottom > h - 1 || right > w - 1) text += ` Rows or columns outside 0..${h - 1} are zero padding.`;
-    lines.push(text);
-  }
-  const source = b === 1 ? "the input" : `layer ${b - 1}`, k = l.k ? tnShape(l.k) : "";
-  if (l.kind === "conv") {
-    const n = l.inputs, channels = `${n} channel${n === 1 ? "" : "s"}`;
-    lines.push(`Convolution: one ${k} kernel per input channel (${channels} here) times the window ` +
-               `of ${source} under it gives a partial sum; the partial sums${l.bias ? " plus the bias" : " (no bias)"} give the value.`);
-  } else if (l.kind === "maxpool") {
-    lines.push(`Max pooling: the largest value of the ${k} window of channel ${c} of ${source} (the winner is marked).`);
-  } else if (l.kind === "avgpool") {
-    lines.push(`Average pooling: the mean of the ${k} window of channel ${c} of ${source} (zero padding counts).`);
-  } else if (TN_ACTIVATIONS[l.kind]) {
-    const [name, formula] = TN_ACTIVATIONS[l.kind];
-    lines.push(`${name} of the same unit x of ${source}: ${formula}.`);
-  } else if (l.kind === "flatten") {
-    const [, h0, w0] = b > 1 ? layers[b - 2].shape : input;
-    lines.push(`Flatten: the value of channel ${Math.floor(c / (h0 * w0))}, unit (${Math.floor(c / w0) % h0}, ` +
-               `${c % w0}) of ${source}, as entry ${c} of a vector.`);
-  } else {
-    const m = l.inputs;
-    lines.push(`Linear: the ${m} weights times the ${m} values of ${source}, summed, ` +
-               `${l.bias ? "plus the bias" : "no bias"}; the ${Math.min(topTerms, m)} largest contributions are listed.`);
-  }
-  return lines;
-}
-
-// A convolution unit [o, i, j] from the values x (shape [c, h, w]) before the layer: per input
-// channel its kernel, the window under it (null in the padding) and the partial sum.
-function tnConvUnit(l, x, [c, h, w], [o, i, j]) {
-  const [kh, kw] = l.k, [sh, sw] = l.s, [ph, pw] = l.p, [dh, dw] = l.d, channels = [];
-  let total = 0;
-  for (let q = 0; q < c; q++) {
-    const kernel = [], window = [];
-    let partial = 0;
-    for (let a = 0; a < kh; a++) {
-      const kRow = [], wRow = [], r = i * sh + a * dh - ph;
-      for (let e = 0; e < kw; e++) {
-        const weight = l.weight[((o * c + q) * kh + a) * kw + e], s = j * sw + e * dw - pw;
-        kRow.push(weight);
-        if (r < 0 || r >= h || s < 0 || s >= w) { wRow.push(null); continue; }
-        const v = x[(q * h + r) * w + s];
-        wRow.push(v);
-        partial += weight * v;
-      }
-      kernel.push(kRow); window.push(wRow);
-    }
-    channels.push({kernel, window, partial});
-    total += partial;
-  }
-  const bias = l.bias ? l.bias[o] : 0;
-  return {channels, bias, value: total + bias};
-}
-
-// A pooling unit [q, i, j]: its window (null in the padding), the winner [a, e] (max) and value.
-function tnPoolUnit(l, x, [c, h, w], [q, i, j]) {
-  const [kh, kw] = l.k, [sh, sw] = l.s, [ph, pw] = l.p, [dh, dw] = l.d, window = [];
-  let best = -Infinity, winner = null, sum = 0;
-  for (let a = 0; a < kh; a++) {
-    const row = [];
-    for (let e = 0; e < kw; e++) {
-      const r = i * sh + a * dh - ph, s = j * sw + e * dw - pw;
-      if (r < 0 || r >= h || s < 0 || s >= w) { row.push(null); continue; }
-      const v = x[(q * h + r) * w + s];
-      row.push(v);
-      sum += v;
-      if (v > best) { best = v; winner = [a, e]; }
-    }
-    window.push(row);
-  }
-  const max = l.kind === "maxpool";
-  return {window, winner: max ? winner : null, value: max ? best : sum / (kh * kw)};
-}
-
-// A linear unit o: its `top` largest contributions weight x input (by size), the bias, the value.
-function tnLinearUnit(l, x, o, top) {
-  const m = l.inputs, terms = [];
-  let total = 0;
-  for (let i = 0; i < m; i++) {
-    const weight = l.weight[o * m + i], product = weight * x[i];
-    terms.push({index: i, weight, input: x[i], product});
-    total += product;
-  }
-  terms.sort((p, q) => Math.abs(q.product) - Math.abs(p.product) || p.index - q.index);
-  const bias = l.bias ? l.bias[o] : 0;
-  return {terms: terms.slice(0, top), bias, value: total + bias};
-}
-
-// The arithmetic of unit [c, r, s] of layer b, from every layer's values.
-function tnUnit(net, values, b, unit) {
-  const l = net.layers[b - 1], shape = b > 1 ? net.layers[b - 2].shape : net.input, x = values[b - 1];
-  const flat = l.shape.length === 3 ? (unit[0] * l.shape[1] + unit[1]) * l.shape[2] + unit[2] : unit[0];
-  const base = {kind: l.kind, value: values[b][flat]};
-  if (l.kind === "conv") return {...base, ...tnConvUnit(l, x, shape, unit)};
-  if (l.kind === "maxpool" || l.kind === "avgpool") return {...base, ...tnPoolUnit(l, x, shape, unit)};
-  if (l.kind === "linear") return {...base, ...tnLinearUnit(l, x, unit[0], Infinity)};
-  return {...base, input: x[flat]};
-}
 
 // --- colours -------------------------------------------------------------------------------
 
@@ -264,7 +60,8 @@ function tnGrid(M, title, marked = [], role = "win") {
 }
 
 function tnFillGrid(node, M, marked = [], role = "win") {
-  const rows = node.querySelector("tbody").rows, mark = new Set(marked.map(([a, e]) => `${a},${e}`));
+  const rows = node.querySelector("tbody").rows;
+  const mark = new Set(marked.map(([a, e]) => `${a},${e}`));
   M.forEach((row, a) => row.forEach((v, e) => {
     const td = rows[a].cells[e];
     td.textContent = v === null ? "pad" : cbFixed(v, 2);
@@ -306,16 +103,22 @@ function render({model, el}) {
     save({network: state.network, layer: state.layer, unit: state.unit, message: ""});
   });
   const imageMenu = cbEl("select", {"aria-label": "image"});
-  get("image_labels").forEach((label, i) => imageMenu.append(cbEl("option", {value: String(i), text: `${label} #${i}`})));
+  get("image_labels").forEach((label, i) => imageMenu.append(
+    cbEl("option", {value: String(i), text: `${label} #${i}`})));
   imageMenu.addEventListener("change", () => {
     const i = Number(imageMenu.value);
     edit(images.slice(i * H * W, (i + 1) * H * W), {image: i});
   });
-  const tool = cbToggle("tool", [["pen", false], ["eraser", true]], false, (v) => { state.erase = v; tool.update(v); });
-  const button = (text, label, action) => cbEl("button", {type: "button", text, "aria-label": label, onclick: action});
+  const tool = cbToggle("tool", [["pen", false], ["eraser", true]], false, (v) => {
+    state.erase = v;
+    tool.update(v);
+  });
+  const button = (text, label, action) => cbEl("button", {type: "button", text,
+                                                           "aria-label": label, onclick: action});
   const shifts = [["\u2190", "shift left", 0, -1], ["\u2192", "shift right", 0, 1],
-                  ["\u2191", "shift up", -1, 0], ["\u2193", "shift down", 1, 0]].map(([text, label, dy, dx]) =>
-    button(text, label, () => edit(tnShift(state.canvas, H, W, dy, dx))));
+                  ["\u2191", "shift up", -1, 0], ["\u2193", "shift down", 1, 0]].map(
+    ([text, label, dy, dx]) => button(text, label,
+                                      () => edit(tnShift(state.canvas, H, W, dy, dx))));
   const noise = cbSlider("noise", 0, levels, 0, (v) => {
     state.noise = v;
     update();
@@ -324,10 +127,12 @@ function render({model, el}) {
 
   // --- the drawing canvas, its field box and keyboard cursor
   const draw = cbEl("canvas", {width: W, height: H, tabindex: "0", class: "cb-tn-draw", role: "img",
-    "aria-label": "input image: draw with the pointer; or arrows move a cursor, Space or Enter paints, E erases"});
+    "aria-label": "input image: draw with the pointer; or arrows move a cursor, Space or " +
+                  "Enter paints, E erases"});
   const fieldBox = cbEl("div", {class: "cb-tn-field", "data-role": "field"});
   const cursor = cbEl("div", {class: "cb-tn-cursor", hidden: ""});
-  const drawBox = cbEl("div", {class: "cb-tn-drawbox", style: `width:${W * TN_CELL}px;height:${H * TN_CELL}px`},
+  const drawBox = cbEl("div", {class: "cb-tn-drawbox",
+                               style: `width:${W * TN_CELL}px;height:${H * TN_CELL}px`},
                        [draw, fieldBox, cursor]);
   let last = null;
   const cellOf = (event) => {
@@ -370,9 +175,10 @@ function render({model, el}) {
     const moves = {ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1]};
     if (moves[event.key]) {
       const [dr, dc] = moves[event.key];
-      state.cursor = [Math.max(0, Math.min(H - 1, state.cursor[0] + dr)), Math.max(0, Math.min(W - 1, state.cursor[1] + dc))];
+      const [r, c] = state.cursor;
+      state.cursor = [Math.max(0, Math.min(H - 1, r + dr)), Math.max(0, Math.min(W - 1, c + dc))];
       placeCursor();
-    } else if (event.key === " " || event.key === "Enter" || event.key === "e" || event.key === "E") {
+    } else if ([" ", "Enter", "e", "E"].includes(event.key)) {
       const erase = event.key === "e" || event.key === "E" ? true : state.erase;
       state.canvas = tnPaint(state.canvas, H, W, [state.cursor], erase);
       update();
@@ -386,7 +192,8 @@ function render({model, el}) {
   const bars = get("labels").map((label) => {
     const fill = cbEl("div", {class: "cb-tn-fill"});
     const percent = cbEl("span", {class: "cb-tn-percent", "data-role": "probability"});
-    const row = cbEl("div", {class: "cb-tn-bar"}, [cbEl("span", {class: "cb-tn-label", text: label}),
+    const row = cbEl("div", {class: "cb-tn-bar"}, [
+      cbEl("span", {class: "cb-tn-label", text: label}),
       cbEl("div", {class: "cb-tn-track", "aria-hidden": "true"}, [fill]), percent]);
     return {row, fill, percent};
   });
@@ -396,30 +203,35 @@ function render({model, el}) {
   const layerMenu = cbEl("select", {"aria-label": "layer"});
   layerMenu.addEventListener("change", () => select(Number(layerMenu.value), state.unit));
   const sliders = ["unit channel", "unit row", "unit col"].map((label, a) =>
-    cbSlider(label, 0, 0, 0, (v) => select(state.layer, state.unit.map((u, k) => (k === a ? v : u)))));
+    cbSlider(label, 0, 0, 0, (v) => select(state.layer,
+                                            state.unit.map((u, k) => (k === a ? v : u)))));
   const readout = cbEl("div", {"aria-live": "polite"});
   const details = cbEl("div", {class: "cb-tn-details"});
   const error = cbEl("div", {class: "cb-error", role: "alert"});
   const layersBox = cbEl("div", {class: "cb-tn-layers"});
   const marker = cbEl("div", {class: "cb-tn-marker", "aria-hidden": "true"});
 
+  const labelled = (text, control) => cbEl("label", {}, [cbEl("span", {text}), control]);
+  const hint = "Draw with the mouse or a finger. Keyboard: Tab to the image; arrows move the " +
+               "cursor, Space or Enter paints, E erases.";
   root.append(
-    cbEl("div", {class: "cb-controls"}, [cbEl("label", {}, [cbEl("span", {text: "network"}), networkMenu]),
-                                          cbEl("label", {}, [cbEl("span", {text: "image"}), imageMenu])]),
+    cbEl("div", {class: "cb-controls"}, [labelled("network", networkMenu),
+                                          labelled("image", imageMenu)]),
     cbEl("div", {class: "cb-row"}, [
-      cbEl("div", {}, [drawBox, cbEl("div", {class: "cb-note cb-tn-hint", text: "Draw with the mouse or a " +
-        "finger. Keyboard: Tab to the image; arrows move the cursor, Space or Enter paints, E erases."})]),
+      cbEl("div", {}, [drawBox, cbEl("div", {class: "cb-note cb-tn-hint", text: hint})]),
       cbEl("div", {class: "cb-tn-side"}, [
         tool.node,
-        cbEl("div", {class: "cb-controls"}, [button("clear", "clear", () => edit(new Uint8Array(H * W))),
+        cbEl("div", {class: "cb-controls"}, [
+          button("clear", "clear", () => edit(new Uint8Array(H * W))),
           button("invert", "invert", () => edit(tnInvert(state.canvas))),
-          button("rotate 90\u00b0", "rotate 90 degrees counter-clockwise", () => edit(tnRotate(state.canvas, H, W)))]),
+          button("rotate 90\u00b0", "rotate 90 degrees counter-clockwise",
+                 () => edit(tnRotate(state.canvas, H, W)))]),
         cbEl("div", {class: "cb-controls", role: "group", "aria-label": "shift by one pixel"},
              [cbEl("span", {text: "shift"}), ...shifts]),
         cbEl("div", {class: "cb-controls"}, [noise.node]),
         prediction, cbEl("div", {class: "cb-tn-bars"}, bars.map((b) => b.row)), logits])]),
     error,
-    cbEl("div", {class: "cb-controls"}, [cbEl("label", {}, [cbEl("span", {text: "layer"}), layerMenu])]),
+    cbEl("div", {class: "cb-controls"}, [labelled("layer", layerMenu)]),
     cbEl("div", {class: "cb-controls"}, sliders.map((s) => s.node)),
     cbEl("div", {class: "cb-note", text: "Or click a unit in a map below."}),
     readout, details, layersBox);
@@ -436,7 +248,8 @@ function render({model, el}) {
     save({pixels: state.pixels, ...extra, message: ""});
   }
   function select(b, unit) {
-    const shape = netOf(state.network).layers[b - 1].shape, sizes = shape.length === 3 ? shape : [shape[0], 1, 1];
+    const shape = netOf(state.network).layers[b - 1].shape;
+    const sizes = shape.length === 3 ? shape : [shape[0], 1, 1];
     state.layer = b;
     state.unit = unit.map((u, a) => Math.max(0, Math.min(sizes[a] - 1, u)));
     showUnit();
@@ -450,34 +263,42 @@ function render({model, el}) {
       text: `${i + 1}: ${l.name.split("(")[0]} \u2192 ${tnShape(l.shape)}`})));
     const sections = net.layers.map((l, i) => {
       const b = i + 1, limits = cbEl("span", {class: "cb-tn-limits", "data-role": "limits"});
-      const bar = cbEl("canvas", {width: 100, height: 1, class: "cb-tn-colourbar", "aria-hidden": "true"});
-      tnPaintValues(bar, Float64Array.from({length: 100}, (_, k) => (k - 49.5) / 49.5), 0, 100, 1, colours);
+      const bar = cbEl("canvas", {width: 100, height: 1, class: "cb-tn-colourbar",
+                                  "aria-hidden": "true"});
+      const ramp = Float64Array.from({length: 100}, (_, k) => (k - 49.5) / 49.5);
+      tnPaintValues(bar, ramp, 0, 100, 1, colours);
       let canvases;
       if (l.shape.length === 3) {
         const [c, h, w] = l.shape, px = Math.max(2, Math.floor(TN_MAP / Math.max(h, w)));
         canvases = Array.from({length: c}, (_, ch) => {
-          const canvas = cbEl("canvas", {width: w, height: h, class: "cb-tn-map", "aria-hidden": "true",
+          const canvas = cbEl("canvas", {width: w, height: h, class: "cb-tn-map",
+                                         "aria-hidden": "true",
                                          style: `width:${w * px}px;height:${h * px}px`});
           canvas.addEventListener("click", (event) => {
             const box = canvas.getBoundingClientRect();
-            select(b, [ch, Math.min(h - 1, Math.floor(((event.clientY - box.top) / box.height) * h)),
+            const y = (event.clientY - box.top) / box.height;
+            select(b, [ch, Math.min(h - 1, Math.floor(y * h)),
                        Math.min(w - 1, Math.floor(((event.clientX - box.left) / box.width) * w))]);
           });
           return cbEl("span", {class: "cb-tn-cell", "data-channel": String(ch)}, [canvas]);
         });
       } else {
         const n = l.shape[0], cols = Math.min(n, TN_STRIP), rows = Math.ceil(n / cols);
-        const canvas = cbEl("canvas", {width: cols, height: rows, class: "cb-tn-map", "aria-hidden": "true",
-                                       style: `width:${cols * TN_CELL}px;height:${rows * TN_CELL}px`});
+        const canvas = cbEl("canvas", {width: cols, height: rows, class: "cb-tn-map",
+                                       "aria-hidden": "true",
+                                       style: `width:${cols * TN_CELL}px;` +
+                                              `height:${rows * TN_CELL}px`});
         canvas.addEventListener("click", (event) => {
           const box = canvas.getBoundingClientRect();
-          const r = Math.floor(((event.clientY - box.top) / box.height) * rows), k = Math.floor(((event.clientX - box.left) / box.width) * cols);
+          const r = Math.floor(((event.clientY - box.top) / box.height) * rows);
+          const k = Math.floor(((event.clientX - box.left) / box.width) * cols);
           select(b, [Math.min(n - 1, r * cols + k), 0, 0]);
         });
         canvases = [cbEl("span", {class: "cb-tn-cell", "data-channel": "0"}, [canvas])];
       }
       const node = cbEl("section", {class: "cb-tn-layer", "data-layer": String(b)}, [
-        cbEl("div", {class: "cb-tn-head"}, [cbEl("span", {class: "cb-tn-title", text: `${b}: ${l.name} \u2192 ${tnShape(l.shape)}`}),
+        cbEl("div", {class: "cb-tn-head"}, [
+          cbEl("span", {class: "cb-tn-title", text: `${b}: ${l.name} \u2192 ${tnShape(l.shape)}`}),
                                              bar, limits]),
         cbEl("div", {class: "cb-tn-maps"}, canvases)]);
       return {node, limits, canvases: canvases.map((c) => c.firstChild), cells: canvases};
@@ -498,10 +319,12 @@ function render({model, el}) {
       let limit = 0;
       for (let k = 0; k < v.length; k++) limit = Math.max(limit, Math.abs(v[k]));
       limits.push(limit);
-      section.limits.textContent = `scale \u2212${tnNumber(limit)} \u2026 0 \u2026 +${tnNumber(limit)}`;
+      const shown = tnNumber(limit);
+      section.limits.textContent = `scale \u2212${shown} \u2026 0 \u2026 +${shown}`;
       if (l.shape.length === 3) {
         const per = l.shape[1] * l.shape[2];
-        section.canvases.forEach((canvas, ch) => tnPaintValues(canvas, v, ch * per, per, limit, colours));
+        section.canvases.forEach((canvas, ch) =>
+          tnPaintValues(canvas, v, ch * per, per, limit, colours));
       } else tnPaintValues(section.canvases[0], v, 0, v.length, limit, colours);
     });
     const out = values[values.length - 1], probabilities = fwSoftmax(out);
@@ -512,12 +335,15 @@ function render({model, el}) {
       bars[k].percent.textContent = tnPercent(p);
     });
     bars.forEach((b, k) => b.row.classList.toggle("cb-tn-top", k === best));
-    prediction.textContent = `Prediction: ${get("labels")[best]} (${tnPercent(probabilities[best])})`;
+    const answer = `${get("labels")[best]} (${tnPercent(probabilities[best])})`;
+    prediction.textContent = `Prediction: ${answer}`;
     logits.textContent = `logits: ${Array.from(out, (v) => cbFixed(v, 2)).join(", ")}`;
     noise.update(state.noise, 0, levels);
-    const shown = {network: state.network, canvas: state.canvas, noise: state.noise, values, probabilities, limits};
+    const shown = {network: state.network, canvas: state.canvas, noise: state.noise, values,
+                   probabilities, limits};
     trace = () => ({network: shown.network, pixels: tnBase64(shown.canvas), noise: shown.noise,
-                    input: Array.from(shown.values[0]), values: shown.values.slice(1).map((v) => Array.from(v)),
+                    input: Array.from(shown.values[0]),
+                    values: shown.values.slice(1).map((v) => Array.from(v)),
                     probabilities: Array.from(shown.probabilities), limits: shown.limits});
     showUnit();
   }
@@ -527,23 +353,31 @@ function render({model, el}) {
     const net = netOf(state.network), b = state.layer, unit = state.unit, l = net.layers[b - 1];
     const field = tnField(net.layers, b, unit, input), [[top, bottom], [left, right]] = field;
     const clip = (v, n) => Math.max(0, Math.min(n, v));
-    Object.assign(fieldBox.style, {top: `${clip(top, H) * TN_CELL}px`, left: `${clip(left, W) * TN_CELL}px`,
-      height: `${(clip(bottom + 1, H) - clip(top, H)) * TN_CELL}px`, width: `${(clip(right + 1, W) - clip(left, W)) * TN_CELL}px`});
+    Object.assign(fieldBox.style, {
+      top: `${clip(top, H) * TN_CELL}px`, left: `${clip(left, W) * TN_CELL}px`,
+      height: `${(clip(bottom + 1, H) - clip(top, H)) * TN_CELL}px`,
+      width: `${(clip(right + 1, W) - clip(left, W)) * TN_CELL}px`});
     fieldBox.dataset.bounds = `${top},${bottom},${left},${right}`;
     layerMenu.value = String(b);
     const sizes = l.shape.length === 3 ? l.shape : [l.shape[0], 1, 1];
     sliders.forEach((s, a) => s.update(unit[a], 0, sizes[a] - 1));
     const cell = built.sections[b - 1].cells[l.shape.length === 3 ? unit[0] : 0];
-    const [rows, cols] = l.shape.length === 3 ? l.shape.slice(1) : [Math.ceil(l.shape[0] / Math.min(l.shape[0], TN_STRIP)), Math.min(l.shape[0], TN_STRIP)];
-    const [r, c] = l.shape.length === 3 ? unit.slice(1) : [Math.floor(unit[0] / cols), unit[0] % cols];
+    const strip = Math.min(l.shape[0], TN_STRIP);
+    const [rows, cols] = l.shape.length === 3 ? l.shape.slice(1)
+      : [Math.ceil(l.shape[0] / strip), strip];
+    const [r, c] = l.shape.length === 3 ? unit.slice(1)
+      : [Math.floor(unit[0] / cols), unit[0] % cols];
     Object.assign(marker.style, {top: `${(100 * r) / rows}%`, left: `${(100 * c) / cols}%`,
                                  width: `${100 / cols}%`, height: `${100 / rows}%`});
     cell.append(marker);
     const u = tnUnit(net, values, b, unit), key = `${state.network}|${b}|${unit.join(",")}`;
-    root.cbUnit = {layer: b, unit, field, ...u, channels: u.channels && u.channels.map((ch) => ({partial: ch.partial}))};
+    root.cbUnit = {layer: b, unit, field, ...u,
+                   channels: u.channels && u.channels.map((ch) => ({partial: ch.partial}))};
     if (key !== detail.key) {            // a new unit: its texts and grids are built once
-      readout.replaceChildren(...tnReadout(net.layers, field, b, unit, topTerms, input).map((line) =>
-        cbEl("div", {class: "cb-note", "data-role": "readout", text: line})));
+      const lines = tnReadout(net.layers, field, b, unit, topTerms, input);
+      readout.replaceChildren(...lines.map((line) => cbEl("div", {class: "cb-note",
+                                                                  "data-role": "readout",
+                                                                  text: line})));
       detail = {key, ...unitDetails(l, u, b)};
       details.replaceChildren(...detail.nodes);
     }
@@ -556,25 +390,29 @@ function render({model, el}) {
     const note = (role) => cbEl("div", {class: "cb-note", "data-role": role});
     const sum = note("sum");
     if (l.kind === "conv") {
-      const parts = u.channels.map((ch, q) => ({window: tnGrid(ch.window, `${source}, channel ${q}: window`),
-                                               kernel: tnGrid(ch.kernel, `kernel for channel ${q}`), partial: note("partial")}));
+      const parts = u.channels.map((ch, q) => ({
+        window: tnGrid(ch.window, `${source}, channel ${q}: window`),
+        kernel: tnGrid(ch.kernel, `kernel for channel ${q}`), partial: note("partial")}));
       const signed = (v) => (cbFixed(v, 4).startsWith("-") ? `(${cbFixed(v, 4)})` : cbFixed(v, 4));
-      return {nodes: [cbEl("div", {class: "cb-tn-pairs"}, parts.map((p) => cbEl("div", {class: "cb-tn-pair"},
-                                                                                  [p.window, p.kernel, p.partial]))), sum],
+      const pairs = parts.map((p) => cbEl("div", {class: "cb-tn-pair"},
+                                          [p.window, p.kernel, p.partial]));
+      return {nodes: [cbEl("div", {class: "cb-tn-pairs"}, pairs), sum],
         fill(v) {
           v.channels.forEach((ch, q) => {
             tnFillGrid(parts[q].window, ch.window);
             parts[q].partial.textContent = `partial sum ${q} = ${cbFixed(ch.partial, 4)}`;
           });
-          sum.textContent = `value = partial sums + bias = ${v.channels.map((ch) => signed(ch.partial)).join(" + ")} + ` +
-                            `${signed(v.bias)} = ${cbFixed(v.value, 4)}`;
+          const terms = v.channels.map((ch) => signed(ch.partial)).join(" + ");
+          sum.textContent = `value = partial sums + bias = ${terms} + ${signed(v.bias)} = ` +
+                            cbFixed(v.value, 4);
         }};
     }
     if (l.kind === "maxpool" || l.kind === "avgpool") {
       const grid = tnGrid(u.window, `${source}, channel ${state.unit[0]}: window`);
       return {nodes: [grid, sum], fill(v) {
         tnFillGrid(grid, v.window, v.winner ? [v.winner] : []);
-        sum.textContent = `${l.kind === "maxpool" ? "max" : "average"} of the window = ${cbFixed(v.value, 4)}`;
+        const what = l.kind === "maxpool" ? "max" : "average";
+        sum.textContent = `${what} of the window = ${cbFixed(v.value, 4)}`;
       }};
     }
     if (l.kind === "linear") {
@@ -584,11 +422,13 @@ function render({model, el}) {
           lines[k].textContent = `input ${t.index}: weight ${cbFixed(t.weight, 4)} \u00d7 value ` +
                                  `${cbFixed(t.input, 4)} = ${cbFixed(t.product, 4)}`;
         });
-        sum.textContent = `value = sum of all ${l.inputs} products + bias ${cbFixed(v.bias, 4)} = ${cbFixed(v.value, 4)}`;
+        sum.textContent = `value = sum of all ${l.inputs} products + bias ${cbFixed(v.bias, 4)} ` +
+                          `= ${cbFixed(v.value, 4)}`;
       }};
     }
     return {nodes: [sum], fill(v) {
-      const what = l.kind === "flatten" ? "copied" : `${TN_ACTIVATIONS[l.kind][0]}(${cbFixed(v.input, 4)})`;
+      const what = l.kind === "flatten" ? "copied"
+        : `${TN_ACTIVATIONS[l.kind][0]}(${cbFixed(v.input, 4)})`;
       sum.textContent = `value = ${what} = ${cbFixed(v.value, 4)}`;
     }};
   }
@@ -596,8 +436,9 @@ function render({model, el}) {
   // The model's state into the view (at start, and when the kernel changes it).
   function load() {
     const name = get("network"), pixels = get("pixels");
-    const changed = name !== state.network || pixels !== state.pixels || get("noise") !== state.noise ||
-      get("layer") !== state.layer || JSON.stringify(get("unit")) !== JSON.stringify(state.unit);
+    const changed = name !== state.network || pixels !== state.pixels ||
+      get("noise") !== state.noise || get("layer") !== state.layer ||
+      JSON.stringify(get("unit")) !== JSON.stringify(state.unit);
     if (pixels !== state.pixels) { state.canvas = tnBytes(pixels); state.pixels = pixels; }
     Object.assign(state, {noise: get("noise"), layer: get("layer"), unit: get("unit")});
     imageMenu.value = String(get("image"));
