@@ -162,11 +162,18 @@ def test_the_state_of_two_lenets_and_the_sample_stays_under_1_mb(explorer):
     assert size < 1_000_000, size
 
 
-def test_the_figure_fits_the_page_width(explorer):
+def test_the_figure_fits_the_page_width_with_one_symmetric_scale_per_layer(explorer):
     import matplotlib.pyplot as plt
 
+    explorer.set_noise(30)
     fig = explorer.figure()
     assert fig.get_figwidth() <= 6.5
+    expected = []
+    for layer, values in zip(explorer.layers, explorer.activations[1:]):
+        limit = values.abs().max().item()
+        expected += [-limit, limit] * (values.shape[0] if values.dim() == 3 else 1)
+    clims = [v for ax in fig.axes[3:] for v in ax.images[0].get_clim()]  # 0-2: input, bars, key
+    assert clims == pytest.approx(expected)
     plt.close(fig)
 
 
