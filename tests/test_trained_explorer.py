@@ -1,7 +1,8 @@
 """The trained-network explorer: its checked setters and refusals, PyTorch's values and the
 readout in Python, the size of its state, and the view's own arithmetic (js/drawing.js and
-js/trained_unit.js, run in node as the explorer's ES module has them): the canvas edits, the unit's field and text, and
-a unit's partial sums plus bias, equal to convbook.drawing, trained_readout and PyTorch."""
+js/trained_unit.js, run in node as the explorer's ES module has them): the canvas edits, the
+unit's field and text, and a unit's partial sums plus bias, equal to convbook.drawing,
+trained_readout and PyTorch."""
 import base64
 import json
 import random
