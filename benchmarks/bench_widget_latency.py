@@ -1,6 +1,7 @@
 """In-browser update latency of the explorers on the built static site (`make book` first):
 for each explorer, 50 input events on its step/window/unit slider (the network sheet: new
-layers typed and applied), each timed from the event
+layers typed and applied; the trained-network explorer: its noise slider, so each event runs
+the whole forward pass in the page and repaints every layer), each timed from the event
 to the redrawn DOM with style and layout done (the redraw runs in a microtask, so it is part
 of the same frame). Prints the median and max per explorer (goal: under 16 ms, one frame).
 

@@ -16,7 +16,8 @@ import traitlets
 import convbook.widgets
 from convbook.widgets import (ChannelExplorer, MatrixExplorer, NetworkSheetExplorer,
                               PaddingStrideExplorer, PoolingExplorer, ReceptiveFieldExplorer,
-                              SlidingKernelExplorer)
+                              SlidingKernelExplorer, TrainedNetworkExplorer)
+from convbook.layers import ModernLeNet
 
 HUGE = [[0.0] * 100_000]                     # a row a reader could paste; built outside tracing
 JUNK = ["", "1 2\n3", "a b", "<b>x</b>", "1e308 1e999", "nan", float("nan"), 1e308, None,
@@ -41,6 +42,8 @@ EXPLORERS = {
     "matrix": (MatrixExplorer, ["set_input", "set_kernel", "set_padding", "set_stride",
                                 "set_step", "set_mode"]),
     "sheet": (NetworkSheetExplorer, ["set_layers", "set_input", "set_preset"]),
+    "trained": (lambda: TrainedNetworkExplorer(ModernLeNet()),
+                ["set_network", "set_image", "set_pixels", "set_noise", "select", "draw"]),
 }
 
 

@@ -18,6 +18,7 @@ import json
 import random
 import statistics
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 import torch
@@ -564,6 +565,279 @@ def drive_sheet(page, root, rng):
             "w.parameters": python.parameters, "w.flops": python.flops}
 
 
+# --- the trained-network explorer ------------------------------------------------------------
+
+# What the trained-network explorer shows: root.cbTrace (input, every layer's values,
+# probabilities, scale limits), root.cbUnit, the texts and the field box, and the network
+# specs of the page's stored widget state (null in JupyterLab, which stores none).
+TRAINED_READ = """(root) => {
+    const script = document.querySelector(
+        'script[type="application/vnd.jupyter.widget-state+json"]');
+    let stored = null;
+    if (script) {
+        for (const m of Object.values(JSON.parse(script.textContent).state)) {
+            if (m.state && m.state.networks && m.state.noise_pattern) {
+                stored = {networks: m.state.networks, pattern: m.state.noise_pattern};
+            }
+        }
+    }
+    const text = (role) => Array.from(root.querySelectorAll(`[data-role="${role}"]`))
+        .map(n => n.textContent);
+    const cursor = root.querySelector('.cb-tn-cursor');
+    return {trace: root.cbTrace, unit: root.cbUnit, stored, readout: text('readout'),
+            limits: text('limits'), probabilities: text('probability'),
+            prediction: text('prediction')[0],
+            field: root.querySelector('[data-role=field]').dataset.bounds,
+            cursor: [parseInt(cursor.style.top || '0') / 8, parseInt(cursor.style.left || '0') / 8],
+            error: (root.querySelector('.cb-error[role=alert]') || {}).textContent || ''};
+}"""
+
+# The colour of unit k of a layer's canvas (channel ch): [r, g, b].
+TRAINED_PIXEL = """([root, layer, channel, k]) => {
+    const canvas = root.querySelectorAll(
+        `.cb-tn-layer[data-layer="${layer}"] canvas.cb-tn-map`)[channel];
+    const [x, y] = [k % canvas.width, Math.floor(k / canvas.width)];
+    return Array.from(canvas.getContext('2d').getImageData(x, y, 1, 1).data.slice(0, 3));
+}"""
+
+TRAINED_AGREEMENT = {}            # layer kind -> largest |view - PyTorch| seen, written to
+AGREEMENT_FILE = Path(__file__).resolve().parent.parent / "_build" / "trained-agreement.json"
+_TORCH_NETS = {}
+
+
+def torch_network(spec):
+    """The nn.Sequential whose export is ``spec`` (weights decoded from the page's base64)."""
+    from torch import nn
+
+    from convbook.network_export import decode_floats
+
+    layers, shape = [], spec["input"]
+    for layer in spec["layers"]:
+        if layer["kind"] == "conv":
+            module = nn.Conv2d(layer["inputs"], layer["shape"][0], layer["k"], layer["s"],
+                               layer["p"], layer["d"], bias=layer["bias"] is not None)
+        elif layer["kind"] == "linear":
+            module = nn.Linear(layer["inputs"], layer["shape"][0],
+                               bias=layer["bias"] is not None)
+        elif layer["kind"] in ("maxpool", "avgpool"):
+            pool = nn.MaxPool2d if layer["kind"] == "maxpool" else nn.AvgPool2d
+            extra = {"dilation": layer["d"]} if layer["kind"] == "maxpool" else {}
+            module = pool(layer["k"], layer["s"], layer["p"], **extra)
+        else:
+            module = {"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh,
+                      "flatten": nn.Flatten}[layer["kind"]]()
+        if layer.get("weight"):
+            module.weight.data = decode_floats(layer["weight"]).reshape(module.weight.shape)
+            if layer["bias"] is not None:
+                module.bias.data = decode_floats(layer["bias"])
+        layers.append(module)
+        shape = layer["shape"]
+    return nn.Sequential(*layers).eval()
+
+
+def _trained_net(spec):
+    key = json.dumps(spec, sort_keys=True)
+    if key not in _TORCH_NETS:
+        _TORCH_NETS[key] = torch_network(spec)
+    return _TORCH_NETS[key]
+
+
+def _canvas(text):
+    import base64
+    return torch.frombuffer(bytearray(base64.b64decode(text)), dtype=torch.uint8).reshape(28, 28)
+
+
+def _trained_stroke(page, root, rng):
+    """One stroke with real pointer events (mouse) or the keyboard cursor; returns the cells
+    painted and whether they were erased."""
+    erase = rng.random() < 0.25
+    act(page, root, ("click", "eraser" if erase else "pen"))
+    canvas = root.query_selector("canvas.cb-tn-draw")
+    if rng.random() < 0.6:                            # the mouse: adjacent cells, one by one
+        cell = [rng.randrange(28), rng.randrange(28)]
+        cells = [tuple(cell)]
+        for _ in range(rng.randint(2, 10)):
+            cell = [min(27, max(0, v + rng.choice([-1, 0, 1]))) for v in cell]
+            cells.append(tuple(cell))
+        canvas.scroll_into_view_if_needed()
+        box = canvas.bounding_box()
+        at = lambda c: (box["x"] + (c[1] + 0.5) * box["width"] / 28,  # noqa: E731
+                        box["y"] + (c[0] + 0.5) * box["height"] / 28)
+        page.mouse.move(*at(cells[0]))
+        page.mouse.down()
+        for c in cells[1:]:
+            page.mouse.move(*at(c))
+        page.mouse.up()
+        return cells, erase
+    canvas.focus()                                    # the keyboard: arrows, then Space / E
+    cursor = [int(v) for v in page.evaluate(TRAINED_READ, root)["cursor"]]
+    for _ in range(rng.randint(0, 6)):
+        key = rng.choice(["ArrowUp", "ArrowDown", "ArrowLeft", "ArrowRight"])
+        page.keyboard.press(key)
+        dr, dc = {"ArrowUp": (-1, 0), "ArrowDown": (1, 0), "ArrowLeft": (0, -1),
+                  "ArrowRight": (0, 1)}[key]
+        cursor = [min(27, max(0, cursor[0] + dr)), min(27, max(0, cursor[1] + dc))]
+    key = rng.choice([" ", "Enter", "e"])
+    page.keyboard.press("Space" if key == " " else key)
+    return [tuple(cursor)], erase or key == "e"
+
+
+SHIFTS = {"\u2190": (0, -1), "\u2192": (0, 1), "\u2191": (-1, 0), "\u2193": (1, 0)}
+
+
+def drive_trained(page, root, rng):
+    """A random input and unit through the page's controls; every value shown equals
+    PyTorch's forward pass of the page's stored weights (float32 tolerance)."""
+    from convbook.data import load_sample
+    from convbook.drawing import invert, network_input, noise_pattern, paint, rotate, shift
+    from convbook.network_export import forward_trace
+    from convbook.receptive import receptive_field
+    from convbook.widgets.trained import NOISE_SEED
+    from convbook.widgets.trained_figure import colour
+    from convbook.widgets.trained_readout import unit_field, unit_readout
+
+    start = page.evaluate(TRAINED_READ, root)
+    canvas, names = _canvas(start["trace"]["pixels"]), root.evaluate(
+        "(r) => Array.from(r.querySelector('select[aria-label=network]').options, o => o.value)")
+    actions = []
+    if len(names) > 1 and rng.random() < 0.3:
+        actions.append(("select", "network", rng.choice(names)))
+    if rng.random() < 0.4:
+        image = rng.randrange(50)
+        actions.append(("select", "image", image))
+        canvas = load_sample()[0][image]
+    act(page, root, *actions)
+    for _ in range(rng.randint(0, 2)):
+        cells, erase = _trained_stroke(page, root, rng)
+        canvas = paint(canvas, cells, erase)
+    actions = []
+    for _ in range(rng.randint(0, 3)):
+        arrow = rng.choice(list(SHIFTS))
+        actions.append(("click", arrow))
+        canvas = shift(canvas, *SHIFTS[arrow])
+    if rng.random() < 0.15:
+        actions.append(("click", "invert"))
+        canvas = invert(canvas)
+    if rng.random() < 0.2:
+        actions.append(("click", "rotate 90\u00b0"))
+        canvas = rotate(canvas)
+    noise = rng.choice([0, 0, rng.randrange(101)])
+    actions.append(("range", "noise", noise))
+    got = act(page, root, *actions)
+    name = got["values"]["network"]
+    layer = rng.randint(1, len(_layer_shapes(root)))
+    shape = _layer_shapes(root)[layer - 1]
+    sizes = shape if len(shape) == 3 else [shape[0], 1, 1]
+    unit = [rng.randrange(n) for n in sizes]
+    if len(shape) == 3 and rng.random() < 0.3:        # a click on the unit in its map
+        cell = root.query_selector_all(
+            f'.cb-tn-layer[data-layer="{layer}"] canvas.cb-tn-map')[unit[0]]
+        box = cell.bounding_box()
+        cell.click(position={"x": (unit[2] + 0.5) * box["width"] / shape[2],
+                             "y": (unit[1] + 0.5) * box["height"] / shape[1]})
+    else:
+        act(page, root, ("select", "layer", layer), *[
+            ("range", f"unit {axis}", u) for axis, u in zip(("channel", "row", "col"), unit)])
+    shown = page.evaluate(TRAINED_READ, root)
+    trace = shown["trace"]
+    assert shown["error"] == "", shown["error"]
+    assert trace["network"] == name and trace["noise"] == noise
+    assert torch.equal(_canvas(trace["pixels"]), canvas), "the canvas differs from the edits"
+    pattern = noise_pattern((28, 28), NOISE_SEED)
+    x = network_input(canvas, noise, pattern)
+    assert torch.allclose(torch.tensor(trace["input"]).float(), x.flatten(), atol=1e-7)
+    assert shown["unit"]["layer"] == layer and shown["unit"]["unit"] == unit
+    stored = shown["stored"]
+    if stored is not None:                            # the static site: PyTorch on its weights
+        from convbook.network_export import decode_floats
+        assert torch.equal(decode_floats(stored["pattern"]).reshape(28, 28), pattern)
+        spec = stored["networks"][name]
+        net = _trained_net(spec)
+        values = forward_trace(net, x)
+        _agree(spec["layers"], values, trace, shown, rng, page, root, colour)
+        records = {f.index: f for f in receptive_field(net, (1, 28, 28))}
+        field = unit_field(spec["layers"], records, layer, unit, (1, 28, 28))
+        assert shown["readout"] == unit_readout(spec["layers"], field, layer, unit)
+        assert [list(b) for b in field] == shown["unit"]["field"]
+        (top, bottom), (left, right) = field
+        assert shown["field"] == f"{top},{bottom},{left},{right}"
+        _agree_unit(net, values, layer, unit, shown["unit"])
+    probabilities, logits = trace["probabilities"], trace["values"][-1]
+    close = "max(abs(a - b) for a, b in zip({}, {})) < {}"
+    return {"w.view.network": name, "w.view.pixels": trace["pixels"], "w.view.noise": noise,
+            "w.view.layer": layer, "w.view.unit": unit, "w.view.message": "",
+            "w.readout": shown["readout"],
+            "w.field": shown["unit"]["field"],
+            close.format("w.input.flatten().tolist()", trace["input"], 1e-7): True,
+            close.format("w.logits.tolist()", logits, 1e-4): True,
+            close.format("w.probabilities.tolist()", probabilities, 1e-5): True}
+
+
+def _layer_shapes(root):
+    return root.evaluate("(r) => Array.from(r.querySelector('select[aria-label=layer]')"
+                         ".options, o => o.textContent.split('\u2192 ')[1].split('\u00d7')"
+                         ".map(Number))")
+
+
+def _record(kind, difference):
+    TRAINED_AGREEMENT[kind] = max(TRAINED_AGREEMENT.get(kind, 0.0), difference)
+    if AGREEMENT_FILE.parent.exists():
+        AGREEMENT_FILE.write_text(json.dumps(TRAINED_AGREEMENT, indent=1, sort_keys=True))
+
+
+def _agree(layers, values, trace, shown, rng, page, root, colour):
+    """Every layer's values, the scale limits printed, a few pixels, the probabilities."""
+    for number, (layer, theirs) in enumerate(zip(layers, values[1:]), 1):
+        theirs = theirs.flatten().double()
+        ours = torch.tensor(trace["values"][number - 1], dtype=torch.float64)
+        scale = max(1.0, theirs.abs().max().item())
+        difference = (ours - theirs).abs().max().item()
+        _record(layer["kind"], difference)
+        assert difference <= 1e-5 * scale, f"layer {number} ({layer['kind']}): {difference}"
+        limit = theirs.abs().max().item()
+        printed = float(shown["limits"][number - 1].split("+")[-1])
+        assert abs(printed - limit) <= 5e-4 + 5e-3 * limit, (number, printed, limit)
+        shape = layer["shape"]
+        for _ in range(2):
+            k = rng.randrange(theirs.numel())
+            channel, index = (divmod(k, shape[1] * shape[2]) if len(shape) == 3 else (0, k))
+            pixel = page.evaluate(TRAINED_PIXEL, [root, number, channel, index])
+            expected = colour(theirs[k].item(), limit)
+            assert max(abs(a - b) for a, b in zip(pixel, expected)) <= 1, (number, k)
+    probabilities = values[-1].double().softmax(0)
+    difference = (torch.tensor(trace["probabilities"]) - probabilities).abs().max().item()
+    _record("softmax", difference)
+    assert difference <= 1e-6
+    for text, p in zip(shown["probabilities"], probabilities.tolist()):
+        assert abs(float(text.rstrip("%")) - 100 * p) <= 0.05 + 1e-9, (text, p)
+    top = probabilities.topk(2).values
+    if top[0] - top[1] > 1e-6:
+        label = shown["prediction"].split(": ")[1].rsplit(" (", 1)[0]
+        assert label == root.evaluate(
+            "(r) => Array.from(r.querySelectorAll('.cb-tn-label'), l => l.textContent)")[
+                int(probabilities.argmax())]
+
+
+def _agree_unit(net, values, layer, unit, shown):
+    """The unit's arithmetic: per-channel partial sums + bias (conv), its value."""
+    module, x = net[layer - 1], values[layer - 1]
+    flat = values[layer].flatten()
+    index = unit[0] if values[layer].dim() == 1 else \
+        (unit[0] * values[layer].shape[1] + unit[1]) * values[layer].shape[2] + unit[2]
+    assert abs(shown["value"] - flat[index].item()) <= 1e-5 * max(1, flat.abs().max().item())
+    if isinstance(module, torch.nn.Conv2d):
+        k, s, p, d = module.kernel_size, module.stride, module.padding, module.dilation
+        padded = torch.nn.functional.pad(x, (p[1], p[1], p[0], p[0]))
+        rows = slice(unit[1] * s[0], unit[1] * s[0] + d[0] * (k[0] - 1) + 1, d[0])
+        cols = slice(unit[2] * s[1], unit[2] * s[1] + d[1] * (k[1] - 1) + 1, d[1])
+        partials = (module.weight[unit[0]] * padded[:, rows, cols]).sum((1, 2)).double()
+        ours = torch.tensor([c["partial"] for c in shown["channels"]], dtype=torch.float64)
+        difference = (ours - partials).abs().max().item()
+        _record("conv partial sums", difference)
+        assert difference <= 1e-5
+        assert abs(shown["bias"] - module.bias[unit[0]].item()) <= 1e-7
+
+
 # --- the registry ---------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -592,6 +866,9 @@ EXPLORERS = {e.name: e for e in [
              "convbook.widgets.MatrixExplorer()", drive_matrix, "step", 6),
     Explorer("sheet", "book/04_receptive_fields.html", "network sheet",
              "convbook.widgets.NetworkSheetExplorer()", drive_sheet, UPDATE_SHEET, 7),
+    Explorer("trained", "book/08_lenet.html", "trained-network explorer",
+             "convbook.widgets.TrainedNetworkExplorer(convbook.layers.ModernLeNet())",
+             drive_trained, "noise", 8),
 ]}
 
 
