@@ -75,6 +75,19 @@ def positive_int(value, name):
     return int(value)
 
 
+def index_in(value, name, count):
+    """A plain int in 0..count-1 (a position among ``count`` things), e.g. a channel or a step.
+
+    >>> index_in(2, "channel", 6)
+    2
+    """
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int, got {value!r}")
+    if not 0 <= value < count:
+        raise ValueError(f"{name} must be in 0..{count - 1}, got {value}")
+    return value
+
+
 def positive_number(value, name, unit=""):
     """A real number > 0 and finite (int or float, not a bool), e.g. a learning rate or a
     timeout; ``unit`` ends the rule, e.g. " of seconds"."""

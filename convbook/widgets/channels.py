@@ -19,7 +19,7 @@ import matplotlib.pyplot as plt
 import torch
 import traitlets
 
-from .._checks import as_tensor
+from .._checks import as_tensor, index_in
 from ..figures import draw_channel_step
 from ..widget_state import channel_layer, finite_float32
 from ..windows import channel_partials
@@ -96,19 +96,19 @@ class ChannelExplorer:
     # ---- setters ----------------------------------------------------------------------
     def set_output_channel(self, o):
         """Show output channel ``o``."""
-        self._use(self.kernels, self.bias, self._index(o, "o", self.num_output_channels),
+        self._use(self.kernels, self.bias, index_in(o, "o", self.num_output_channels),
                   self.view.step)
 
     def set_position(self, i, j):
         """Select output cell (i, j)."""
         out_h, out_w = self.output.shape[1:]
-        i, j = self._index(i, "i", out_h), self._index(j, "j", out_w)
+        i, j = index_in(i, "i", out_h), index_in(j, "j", out_w)
         self.set_step(i * out_w + j)
 
     def set_step(self, k):
         """Select output cell number k in reading order (the step slider and play)."""
         self._use(self.kernels, self.bias, self.output_channel,
-                  self._index(k, "k", self.output[0].numel()))
+                  index_in(k, "k", self.output[0].numel()))
 
     def set_bias(self, value):
         """Bias of the selected output channel: a finite number float32 can hold."""
@@ -143,20 +143,12 @@ class ChannelExplorer:
     def remove_output_channel(self, o=None):
         """Remove output channel ``o`` (default: the selected one); one must remain."""
         K = self.kernels
-        o = self.output_channel if o is None else self._index(o, "o", K.shape[0])
+        o = self.output_channel if o is None else index_in(o, "o", K.shape[0])
         if K.shape[0] == 1:
             raise ValueError("a layer needs at least one output channel")
         keep = [c for c in range(K.shape[0]) if c != o]
         self._use(K[keep], self.bias[keep], min(self.output_channel, len(keep) - 1),
                   self.view.step)
-
-    @staticmethod
-    def _index(value, name, n):
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise TypeError(f"{name} must be an int, got {value!r}")
-        if not 0 <= value < n:
-            raise ValueError(f"{name} must be in 0..{n - 1}, got {value}")
-        return value
 
     @staticmethod
     def _slices(kernel, K):

@@ -22,6 +22,7 @@ from copy import deepcopy
 import torch
 import traitlets
 
+from .._checks import index_in
 from ..data import FASHION_MNIST_LABELS, load_sample
 from ..drawing import NOISE_LEVELS, invert, network_input, noise_pattern, paint, rotate, shift
 from ..network_export import check_network, encode_floats, export_network, forward_trace
@@ -55,14 +56,6 @@ def _decode(text, name):
     except binascii.Error as error:
         raise ValueError(f"{name} must be base64 of {size} bytes: {error}") from None
     return torch.frombuffer(bytearray(data), dtype=torch.uint8).reshape(INPUT_SHAPE[1:])
-
-
-def _index(value, name, count):
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be an int, got {value!r}")
-    if not 0 <= value < count:
-        raise ValueError(f"{name} must be in 0..{count - 1}, got {value}")
-    return value
 
 
 class TrainedView(ExplorerView):
@@ -134,7 +127,7 @@ class TrainedNetworkExplorer:
             raise TypeError(f"labels must be a non-empty list of class names, got {labels!r}")
         networks = _networks(networks, labels)
         images, classes = load_sample()
-        _index(image, "image", len(images))
+        index_in(image, "image", len(images))
         self.labels, self._samples = list(labels), images
         self._pattern = noise_pattern(INPUT_SHAPE[1:], NOISE_SEED)
         self.nets = {name: self._copy(net) for name, net in networks.items()}
@@ -180,7 +173,7 @@ class TrainedNetworkExplorer:
         sizes = shape if len(shape) == 3 else [shape[0], 1, 1]
         for what, value, size in zip(("channel" if len(shape) == 3 else "index", "row", "col"),
                                      unit, sizes):
-            _index(value, f"{what} on layer {layer}'s {'x'.join(map(str, shape))} output",
+            index_in(value, f"{what} on layer {layer}'s {'x'.join(map(str, shape))} output",
                    size)
         return layer, list(unit)
 
@@ -189,9 +182,9 @@ class TrainedNetworkExplorer:
         v = self.view
         if v.network not in self.nets:
             raise ValueError(f"network must be one of {list(self.nets)}, got {v.network!r}")
-        _index(v.image, "image", len(self._samples))
+        index_in(v.image, "image", len(self._samples))
         _decode(v.pixels, "pixels")
-        _index(v.noise, "noise", NOISE_LEVELS + 1)
+        index_in(v.noise, "noise", NOISE_LEVELS + 1)
         self._unit(v.network, v.layer, v.unit)
 
     def _set(self, **changes):
@@ -213,7 +206,7 @@ class TrainedNetworkExplorer:
 
     def set_image(self, index):
         """Put sample image ``index`` (0..49) on the canvas."""
-        _index(index, "index", len(self._samples))
+        index_in(index, "index", len(self._samples))
         self._set(image=index, pixels=_encode(self._samples[index]))
 
     def set_pixels(self, values):
@@ -241,7 +234,7 @@ class TrainedNetworkExplorer:
             if not isinstance(cell, (list, tuple)) or len(cell) != 2:
                 raise TypeError(f"cells must hold (row, col) pairs, got {cell!r}")
             for name, value in zip(("row", "col"), cell):
-                _index(value, f"cells {name}", INPUT_SHAPE[1])
+                index_in(value, f"cells {name}", INPUT_SHAPE[1])
         self._set(pixels=_encode(paint(self.canvas, cells, erase)))
 
     def shift(self, dy, dx):
@@ -263,7 +256,7 @@ class TrainedNetworkExplorer:
 
     def set_noise(self, level):
         """Add ``level`` / 100 of the fixed noise pattern (0..100), clipped to [0, 1]."""
-        self._set(noise=_index(level, "level", NOISE_LEVELS + 1))
+        self._set(noise=index_in(level, "level", NOISE_LEVELS + 1))
 
     def select(self, layer, channel=0, row=0, col=0):
         """Explain unit (channel, row, col) of layer ``layer`` (1 = the network's first
