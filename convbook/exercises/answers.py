@@ -248,6 +248,14 @@ def read_array_like(answer, expected, what="the array"):
     return got
 
 
+def array_verdict(answer, expected, what, right, wrong, hint):
+    """The verdict on an array answer: PASS with ``right`` when it has ``expected``'s shape and
+    values, FAIL with ``wrong`` and ``hint`` otherwise (a wrong shape FAILs naming ``what``'s
+    shape)."""
+    ok = close(read_array_like(answer, expected, what), expected)
+    return report(ok, right if ok else wrong, hint)
+
+
 def self_check(check):
     """Decorator for a check(answer, ...): None prints the not-answered line; an answer that
     cannot be read prints FAIL with a hint instead of raising."""

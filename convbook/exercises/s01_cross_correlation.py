@@ -2,7 +2,7 @@
 import torch
 
 from ..ops import corr2d, output_shape
-from .answers import close, read_array_like, read_number, read_numbers, report, self_check, show
+from .answers import array_verdict, read_number, read_numbers, report, self_check, show
 
 
 @self_check
@@ -20,10 +20,10 @@ def check_output_size(answer, input_size, kernel_size, padding=0, stride=1):
 def check_corr2d(answer, X, K):
     """Check a hand-computed cross-correlation of X with K."""
     expected = corr2d(X, K)
-    ok = close(read_array_like(answer, expected, "the output"), expected)
-    return report(ok, "that is the cross-correlation." if ok else f"{show(answer)} is not it.",
-                  f"the output has shape {tuple(expected.shape)}; each entry is the sum of "
-                  "the products under the kernel.")
+    return array_verdict(answer, expected, "the output", "that is the cross-correlation.",
+                         f"{show(answer)} is not it.",
+                         f"the output has shape {tuple(expected.shape)}; each entry is the sum of "
+                         "the products under the kernel.")
 
 
 @self_check
@@ -44,10 +44,10 @@ def check_corr2d_matrix(answer, K, input_size):
     from ..matrix import corr2d_matrix
 
     expected = corr2d_matrix(torch.as_tensor(K, dtype=torch.float64), input_size)
-    ok = close(read_array_like(answer, expected, "the matrix"), expected)
     rows, cols = expected.shape
-    return report(ok, f"that {rows} x {cols} matrix computes the cross-correlation." if ok
-                  else "that is not the matrix of the cross-correlation.",
-                  f"it has {rows} rows (one per output cell) and {cols} columns (one per "
-                  "input cell); row r holds the kernel's weights at the input cells of "
-                  "window r, zeros elsewhere.")
+    return array_verdict(answer, expected, "the matrix",
+                         f"that {rows} x {cols} matrix computes the cross-correlation.",
+                         "that is not the matrix of the cross-correlation.",
+                         f"it has {rows} rows (one per output cell) and {cols} columns (one per "
+                         "input cell); row r holds the kernel's weights at the input cells of "
+                         "window r, zeros elsewhere.")

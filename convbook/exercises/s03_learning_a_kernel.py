@@ -1,7 +1,7 @@
 """Self-checks for the exercises of section 03 (book/03_learning_a_kernel.md)."""
 import torch
 
-from .answers import close, read_array_like, read_tensor, report, self_check, show
+from .answers import array_verdict, close, read_tensor, report, self_check, show
 
 
 @self_check
@@ -9,10 +9,11 @@ def check_flipped_kernel(answer, K):
     """Check the kernel a cross-correlation layer learns from data made by strict convolution
     with K (it is K flipped on both axes)."""
     expected = torch.as_tensor(K, dtype=torch.float64).flip(0, 1)
-    ok = close(read_array_like(answer, expected, "the kernel"), expected)
-    return report(ok, f"it learns K flipped, {expected.tolist()}." if ok
-                  else f"{show(answer)} is not what the layer learns.",
-                  "strict convolution with K is cross-correlation with K flipped on both axes.")
+    return array_verdict(answer, expected, "the kernel",
+                         f"it learns K flipped, {expected.tolist()}.",
+                         f"{show(answer)} is not what the layer learns.",
+                         "strict convolution with K is cross-correlation with K flipped on both "
+                         "axes.")
 
 
 @self_check

@@ -2,7 +2,7 @@
 import torch
 
 from ..ops import corr2d, output_shape
-from .answers import (Unreadable, call_reader_function, close, read_array_like, read_number,
+from .answers import (Unreadable, array_verdict, call_reader_function, close, read_number,
                       read_numbers, read_tensor, report, self_check, show, try_corr2d)
 
 
@@ -12,10 +12,11 @@ def check_corr2d_multi_in(answer, X, K):
     from ..ops import corr2d_multi_in
 
     expected = corr2d_multi_in(X, K)
-    ok = close(read_array_like(answer, expected, "the output"), expected)
-    return report(ok, "that is the sum over channels." if ok else f"{show(answer)} is not it.",
-                  f"correlate each input channel with its own kernel slice, then add the "
-                  f"{len(X)} results entry by entry; the output has shape {tuple(expected.shape)}.")
+    return array_verdict(answer, expected, "the output", "that is the sum over channels.",
+                         f"{show(answer)} is not it.",
+                         f"correlate each input channel with its own kernel slice, then add the "
+                         f"{len(X)} results entry by entry; the output has shape "
+                         f"{tuple(expected.shape)}.")
 
 
 def _cost_pair(answer):

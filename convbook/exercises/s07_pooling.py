@@ -3,7 +3,7 @@ import torch
 
 from .._checks import pair, positive_int
 from ..ops import corr2d
-from .answers import (call_reader_function, close, read_array_like, read_numbers, read_tensor,
+from .answers import (array_verdict, call_reader_function, close, read_numbers, read_tensor,
                       report, self_check, show)
 
 
@@ -13,11 +13,11 @@ def check_pool2d(answer, X, pool_size, mode="max", padding=0, stride=None):
     from ..ops import pool2d
 
     expected = pool2d(X, pool_size, mode=mode, padding=padding, stride=stride)
-    ok = close(read_array_like(answer, expected, "the output"), expected)
-    return report(ok, f"that is the {mode} pooling." if ok else f"{show(answer)} is not it.",
-                  f"the output has shape {tuple(expected.shape)}; the stride defaults to the "
-                  "window, and each entry is the "
-                  + ("largest value" if mode == "max" else "mean") + " under its window.")
+    return array_verdict(answer, expected, "the output", f"that is the {mode} pooling.",
+                         f"{show(answer)} is not it.",
+                         f"the output has shape {tuple(expected.shape)}; the stride defaults to "
+                         "the window, and each entry is the "
+                         + ("largest value" if mode == "max" else "mean") + " under its window.")
 
 
 @self_check
