@@ -12,6 +12,8 @@ canvas as ``convbook.train.as_images`` gives it (uint8 / 255, no normalisation) 
 """
 import torch
 
+from .probes import shift_images
+
 __all__ = ["PEN", "RIM", "NOISE_LEVELS", "paint", "shift", "invert", "rotate",
            "noise_pattern", "network_input"]
 
@@ -40,13 +42,9 @@ def paint(canvas, cells, erase=False):
 
 
 def shift(canvas, dy, dx):
-    """``canvas`` moved down by ``dy`` and right by ``dx`` pixels; what enters is 0 (black)."""
-    h, w = canvas.shape
-    out = torch.zeros_like(canvas)
-    if abs(dy) < h and abs(dx) < w:
-        out[max(dy, 0):h + min(dy, 0), max(dx, 0):w + min(dx, 0)] = \
-            canvas[max(-dy, 0):h + min(-dy, 0), max(-dx, 0):w + min(-dx, 0)]
-    return out
+    """``canvas`` moved down by ``dy`` and right by ``dx`` pixels; what enters is 0 (black).
+    The move of ``convbook.probes.shift_images``, with the explorer's (dy, dx) order."""
+    return shift_images(canvas, dx, dy)
 
 
 def invert(canvas):
