@@ -24,7 +24,7 @@ from torch import nn
 from ._checks import pair
 
 __all__ = ["CHAPTER_LAYERS", "export_network", "check_network", "forward_trace",
-           "encode_floats", "decode_floats"]
+           "encode_floats", "encode_bytes", "decode_floats"]
 
 CHAPTER_LAYERS = "Conv2d, MaxPool2d, AvgPool2d, ReLU, Sigmoid, Tanh, Flatten and Linear"
 ACTIVATIONS = {nn.ReLU: "relu", nn.Sigmoid: "sigmoid", nn.Tanh: "tanh"}
@@ -39,6 +39,18 @@ def encode_floats(values):
     array = np.ascontiguousarray(torch.as_tensor(values).detach().cpu().float().numpy(),
                                  dtype="<f4")
     return base64.b64encode(array.tobytes()).decode("ascii")
+
+
+def encode_bytes(values):
+    """A uint8 tensor's values as base64 of its bytes, row-major (what ``fwBytes`` decodes).
+
+    >>> encode_bytes(torch.tensor([0, 255], dtype=torch.uint8))
+    'AP8='
+    """
+    values = torch.as_tensor(values)
+    if values.dtype != torch.uint8:
+        raise TypeError(f"values must be a uint8 tensor, got {values.dtype}")
+    return base64.b64encode(values.contiguous().numpy().tobytes()).decode("ascii")
 
 
 def decode_floats(text):

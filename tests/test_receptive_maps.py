@@ -56,7 +56,8 @@ def run_page(tmp_path, init=(), maps=(), refusals=(), patch=None):
     computed in node by the explorer's module. ``patch(name,
     source)`` may change a source file first (to show that a test can fail)."""
     sources = []
-    for name in ("base", "netspec", "netinit", "forward", "receptive"):   # receptive.py's esm
+    names = ("base", "netspec", "netinit", "forward", "field", "receptive")   # receptive.py's esm
+    for name in names:
         source = (JS / f"{name}.js").read_text(encoding="utf-8")
         sources.append(patch(name, source) if patch else source)
     script = tmp_path / "page.mjs"

@@ -215,7 +215,8 @@ process.stdout.write(JSON.stringify(out));
 def run_node(tmp_path, cases):
     (tmp_path / "cases.json").write_text(json.dumps(cases))
     (tmp_path / "run.js").write_text(RUNNER)
-    modules = [str(JS / f"{name}.js") for name in ("base", "forward", "drawing", "trained_unit")]
+    names = ("base", "forward", "field", "drawing", "trained_unit")     # trained.py's esm
+    modules = [str(JS / f"{name}.js") for name in names]
     result = subprocess.run([NODE, str(tmp_path / "run.js"), str(tmp_path / "cases.json"),
                              *modules], capture_output=True, text=True, check=True, timeout=300)
     return json.loads(result.stdout)

@@ -9,7 +9,6 @@ portable ones of ``layers_from_text``, which ``js/netinit.js`` makes bit for bit
 >>> w.field.size, w.region, w.clipped
 ((16, 16), ((-2, 13), (-2, 13)), ((0, 13), (0, 13)))
 """
-import base64
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -21,7 +20,7 @@ from ..data import sample_images
 from ..figures import draw_field
 from ..layers import LeNet
 from ..netspec import LIMITS, layers_from_text
-from ..network_export import export_network
+from ..network_export import encode_bytes, export_network
 from ..network_fields import NetworkFields
 from .base import CUSTOM_NETWORK as CUSTOM, TypedNetworkView, esm
 
@@ -43,7 +42,7 @@ def _pixels(image):
     grey = np.rint(values * 255).astype(np.uint8)
     if not np.array_equal(grey.astype(np.float32) / np.float32(255), values):
         raise ValueError("image values must be k/255 (k = 0..255), as the sample's are")
-    return base64.b64encode(grey.tobytes()).decode("ascii")
+    return encode_bytes(torch.from_numpy(grey))
 
 
 def _lenet():
@@ -73,7 +72,7 @@ def _images():
 
 class ReceptiveView(TypedNetworkView):
     """Synced state of the receptive-field explorer."""
-    _esm = esm("netspec", "netinit", "forward", "receptive")
+    _esm = esm("netspec", "netinit", "forward", "field", "receptive")
     _explorer_name = "receptive-field explorer"
     layer = traitlets.Int(1).tag(sync=True, guarded=True)
     unit = traitlets.List(traitlets.Int(), minlen=2, maxlen=2).tag(sync=True, guarded=True)

@@ -25,7 +25,8 @@ import traitlets
 from .._checks import index_in
 from ..data import FASHION_MNIST_LABELS, load_sample
 from ..drawing import NOISE_LEVELS, invert, network_input, noise_pattern, paint, rotate, shift
-from ..network_export import check_network, encode_floats, export_network, forward_trace
+from ..network_export import (check_network, encode_bytes, encode_floats, export_network,
+                               forward_trace)
 from ..receptive import receptive_field
 from ..widget_state import check_nested_size
 from .base import ExplorerView, css, esm
@@ -38,11 +39,6 @@ MAX_NETWORKS = 3
 INPUT_SHAPE = (1, 28, 28)
 NOISE_SEED = 0
 TOP_TERMS = 8          # a linear unit lists its largest contributions, this many
-
-
-def _encode(canvas):
-    """uint8 values as base64 (what the page decodes with atob)."""
-    return base64.b64encode(canvas.contiguous().numpy().tobytes()).decode("ascii")
 
 
 def _decode(text, name):
@@ -60,7 +56,7 @@ def _decode(text, name):
 
 class TrainedView(ExplorerView):
     """Synced state of the trained-network explorer."""
-    _esm = esm("forward", "drawing", "trained_unit", "trained")
+    _esm = esm("forward", "field", "drawing", "trained_unit", "trained")
     _css = css("trained")
     _explorer_name = "trained-network explorer"
     networks = traitlets.Dict().tag(sync=True)             # name -> export_network(...)
@@ -137,8 +133,8 @@ class TrainedNetworkExplorer:
         self.view = TrainedView(
             networks=specs,
             names=list(self.nets), network=next(iter(self.nets)), labels=self.labels,
-            images=_encode(images), image_labels=[FASHION_MNIST_LABELS[int(c)] for c in classes],
-            image=image, pixels=_encode(images[image]), noise_pattern=encode_floats(self._pattern),
+            images=encode_bytes(images), image_labels=[FASHION_MNIST_LABELS[int(c)] for c in classes],
+            image=image, pixels=encode_bytes(images[image]), noise_pattern=encode_floats(self._pattern),
             layer=1, unit=[0, INPUT_SHAPE[1] // 2, INPUT_SHAPE[2] // 2])
         self.view.guard(self._from_view)
 
@@ -207,7 +203,7 @@ class TrainedNetworkExplorer:
     def set_image(self, index):
         """Put sample image ``index`` (0..49) on the canvas."""
         index_in(index, "index", len(self._samples))
-        self._set(image=index, pixels=_encode(self._samples[index]))
+        self._set(image=index, pixels=encode_bytes(self._samples[index]))
 
     def set_pixels(self, values):
         """Put a 28x28 image with values in [0, 1] on the canvas (kept as 256 grey levels)."""
@@ -222,7 +218,7 @@ class TrainedNetworkExplorer:
         values = values.double()
         if not torch.isfinite(values).all() or values.min() < 0 or values.max() > 1:
             raise ValueError("values must be finite numbers in [0, 1]")
-        self._set(pixels=_encode((values * 255).round().to(torch.uint8)))
+        self._set(pixels=encode_bytes((values * 255).round().to(torch.uint8)))
 
     def draw(self, cells, erase=False):
         """Paint the brush (or erase, ``erase=True``) at each (row, col) of ``cells``."""
@@ -235,7 +231,7 @@ class TrainedNetworkExplorer:
                 raise TypeError(f"cells must hold (row, col) pairs, got {cell!r}")
             for name, value in zip(("row", "col"), cell):
                 index_in(value, f"cells {name}", INPUT_SHAPE[1])
-        self._set(pixels=_encode(paint(self.canvas, cells, erase)))
+        self._set(pixels=encode_bytes(paint(self.canvas, cells, erase)))
 
     def shift(self, dy, dx):
         """Move the canvas down by ``dy`` and right by ``dx`` pixels (negative: up / left)."""
@@ -244,15 +240,15 @@ class TrainedNetworkExplorer:
                 raise TypeError(f"{name} must be an int, got {value!r}")
             if abs(value) >= INPUT_SHAPE[1]:
                 raise ValueError(f"{name} must be in -27..27, got {value}")
-        self._set(pixels=_encode(shift(self.canvas, dy, dx)))
+        self._set(pixels=encode_bytes(shift(self.canvas, dy, dx)))
 
     def invert(self):
         """Black for white."""
-        self._set(pixels=_encode(invert(self.canvas)))
+        self._set(pixels=encode_bytes(invert(self.canvas)))
 
     def rotate(self):
         """Turn the canvas by 90 degrees counter-clockwise."""
-        self._set(pixels=_encode(rotate(self.canvas)))
+        self._set(pixels=encode_bytes(rotate(self.canvas)))
 
     def set_noise(self, level):
         """Add ``level`` / 100 of the fixed noise pattern (0..100), clipped to [0, 1]."""

@@ -4,8 +4,6 @@
 
 const TN_PEN = 255, TN_RIM = 128;     // convbook.drawing.PEN, RIM
 
-function tnBytes(text) { return Uint8Array.from(atob(text), (c) => c.charCodeAt(0)); }
-
 function tnBase64(bytes) {
   let text = "";
   for (let i = 0; i < bytes.length; i++) text += String.fromCharCode(bytes[i]);

@@ -3,9 +3,12 @@
 // k, s, p, d, weight, bias, inputs}]}, weights as base64 float32). Values are computed in
 // float64 from the float32 weights; PyTorch's float32 pass agrees within float32 rounding.
 
+// Base64 of bytes (convbook.network_export.encode_bytes) as a Uint8Array.
+function fwBytes(text) { return Uint8Array.from(atob(text), (c) => c.charCodeAt(0)); }
+
 // Base64 of little-endian float32 (convbook.network_export.encode_floats) as a Float32Array.
 function fwFloats(text) {
-  const bytes = Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+  const bytes = fwBytes(text);
   const view = new DataView(bytes.buffer), out = new Float32Array(bytes.length / 4);
   for (let i = 0; i < out.length; i++) out[i] = view.getFloat32(4 * i, true);
   return out;

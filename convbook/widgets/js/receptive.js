@@ -66,24 +66,9 @@ function rfShapes(layers, input) {
   return {shapes};
 }
 
-// Closed-form field of the units after `layers` (convbook.receptive.receptive_field).
-function rfField(layers) {
-  const size = [1, 1], jump = [1, 1], padding = [0, 0], start = [0, 0];
-  for (const l of layers) {
-    for (let a = 0; a < 2; a++) {
-      const span = l.d[a] * (l.k[a] - 1) + 1;
-      size[a] += (span - 1) * jump[a];
-      start[a] += ((span - 1) / 2 - l.p[a]) * jump[a];
-      padding[a] += l.p[a] * jump[a];
-      jump[a] *= l.s[a];
-    }
-  }
-  return {size, stride: jump, padding, start};
-}
-
 function rfRegion(layers, a, b, unit) {
   if (a === b) return [[unit[0], unit[0]], [unit[1], unit[1]]];
-  const f = rfField(layers.slice(a, b));
+  const f = cbField(layers.slice(a, b));
   return [0, 1].map((x) => [-f.padding[x] + unit[x] * f.stride[x],
                             -f.padding[x] + unit[x] * f.stride[x] + f.size[x] - 1]);
 }
@@ -220,14 +205,14 @@ function rfGrey(values) {
 // The sample image's values (bytes / 255, as float32 like torch's image.float() / 255) and its
 // grey levels (the bytes themselves).
 function rfImage(image) {
-  const grey = Uint8ClampedArray.from(atob(image.pixels), (c) => c.charCodeAt(0));
+  const grey = fwBytes(image.pixels);
   return {grey, values: Float32Array.from(grey, (b) => b / 255)};
 }
 
 function rfNumber(v) { return String(Number(v) + 0); }
 
 function rfReadout(net, b, unit, gradient) {
-  const f = rfField(net.layers.slice(0, b)), region = rfRegion(net.layers, 0, b, unit);
+  const f = cbField(net.layers.slice(0, b)), region = rfRegion(net.layers, 0, b, unit);
   const [[top, bottom], [left, right]] = region;
   const x = (v) => v.map(rfNumber).join("\u00d7");
   const lines = [`Layer ${b} (${rfDescribe(net.layers[b - 1])}), unit (${unit[0]}, ${unit[1]}): ` +

@@ -77,7 +77,7 @@ function render({model, el}) {
   const get = (key) => model.get(key);
   const save = cbSaver(model);
   const colours = get("colours"), levels = get("noise_levels"), topTerms = get("top_terms");
-  const pattern = fwFloats(get("noise_pattern")), images = tnBytes(get("images"));
+  const pattern = fwFloats(get("noise_pattern")), images = fwBytes(get("images"));
   const decoded = {};
   const netOf = (name) => (decoded[name] = decoded[name] || fwNetwork(get("networks")[name]));
   const input = get("networks")[get("names")[0]].input, [, H, W] = input;
@@ -439,7 +439,7 @@ function render({model, el}) {
     const changed = name !== state.network || pixels !== state.pixels ||
       get("noise") !== state.noise || get("layer") !== state.layer ||
       JSON.stringify(get("unit")) !== JSON.stringify(state.unit);
-    if (pixels !== state.pixels) { state.canvas = tnBytes(pixels); state.pixels = pixels; }
+    if (pixels !== state.pixels) { state.canvas = fwBytes(pixels); state.pixels = pixels; }
     Object.assign(state, {noise: get("noise"), layer: get("layer"), unit: get("unit")});
     imageMenu.value = String(get("image"));
     error.textContent = get("message");

@@ -4,7 +4,6 @@
 // partial sums per input channel plus the bias, a pooling window and its winner, a linear
 // unit's largest contributions.
 
-const TN_SPATIAL = new Set(["conv", "maxpool", "avgpool"]);
 const TN_ACTIVATIONS = {relu: ["ReLU", "max(x, 0)"], sigmoid: ["Sigmoid", "1 / (1 + exp(-x))"],
                         tanh: ["Tanh", "tanh(x)"]};
 
@@ -18,18 +17,10 @@ function tnField(layers, b, unit, input) {
   if (b === 0) return [[unit[1], unit[1]], [unit[2], unit[2]]];
   const l = layers[b - 1];
   if (l.shape.length === 3) {
-    const size = [1, 1], jump = [1, 1], pad = [0, 0];
-    for (const m of layers.slice(0, b)) {
-      if (!TN_SPATIAL.has(m.kind)) continue;
-      for (let a = 0; a < 2; a++) {
-        size[a] += m.d[a] * (m.k[a] - 1) * jump[a];
-        pad[a] += m.p[a] * jump[a];
-        jump[a] *= m.s[a];
-      }
-    }
+    const f = cbField(layers.slice(0, b));
     return [0, 1].map((a) => {
-      const first = -pad[a] + unit[1 + a] * jump[a];
-      return [first, first + size[a] - 1];
+      const first = -f.padding[a] + unit[1 + a] * f.stride[a];
+      return [first, first + f.size[a] - 1];
     });
   }
   if (tnAfterLinear(layers, b)) return [[0, input[1] - 1], [0, input[2] - 1]];
